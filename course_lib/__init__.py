@@ -1,0 +1,1 @@
+"""saliency-course reference implementations."""

@@ -1,0 +1,326 @@
+"""Loading, checking and converting images.
+
+Used in notebook 00 (§1) and by every later notebook: all of course_lib takes
+images as float32 arrays of shape (H, W, 3), RGB, values in [0, 1].  This
+module is the only place where other formats are converted to that one: grey,
+RGBA, integer dtypes, files on disk, OpenCV's BGR order and torch tensors.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Union
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from course_lib._validation import check_array, check_image
+
+ImageSource = Union[str, os.PathLike, np.ndarray]
+
+# ITU-R BT.601 luma weights, the ones cv2.COLOR_RGB2GRAY uses.
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+# --------------------------------------------------------------------------
+# samples
+# --------------------------------------------------------------------------
+def _skimage_sample(name: str) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        from skimage import data
+
+        return getattr(data, name)()
+
+    return load
+
+
+def _disk_array(
+    *, target_colour: tuple[float, float, float], other_colour: tuple[float, float, float]
+) -> np.ndarray:
+    """A 5×5 grid of disks on mid grey; the one at row 1, col 3 is the odd one."""
+    size, cell = 320, 64
+    image = np.full((size, size, 3), 0.5, dtype=np.float32)
+    rows, cols = np.mgrid[0:size, 0:size]
+    for i in range(5):
+        for j in range(5):
+            centre = (cell * i + cell // 2, cell * j + cell // 2)
+            inside = (rows - centre[0]) ** 2 + (cols - centre[1]) ** 2 <= 18**2
+            image[inside] = target_colour if (i, j) == (1, 3) else other_colour
+    return image
+
+
+def _colour_pop_out() -> np.ndarray:
+    return _disk_array(target_colour=(0.9, 0.1, 0.1), other_colour=(0.1, 0.7, 0.1))
+
+
+def _orientation_pop_out() -> np.ndarray:
+    """Vertical white bars on black with one horizontal bar at row 2, col 1."""
+    size, cell, half_long, half_short = 320, 64, 20, 4
+    image = np.zeros((size, size, 3), dtype=np.float32)
+    for i in range(5):
+        for j in range(5):
+            r, c = cell * i + cell // 2, cell * j + cell // 2
+            if (i, j) == (2, 1):
+                image[r - half_short : r + half_short, c - half_long : c + half_long] = 1.0
+            else:
+                image[r - half_long : r + half_long, c - half_short : c + half_short] = 1.0
+    return image
+
+
+def _textured_square() -> np.ndarray:
+    """A mid-grey square of fine noise texture on a smooth vertical ramp."""
+    rng = np.random.default_rng(0)
+    size = 256
+    ramp = np.linspace(0.2, 0.8, size, dtype=np.float32)[:, None]
+    grey = np.repeat(ramp, size, axis=1)
+    grey[96:160, 96:160] = rng.uniform(0.3, 0.7, (64, 64)).astype(np.float32)
+    return np.repeat(grey[:, :, None], 3, axis=2)
+
+
+SAMPLES: dict[str, Callable[[], np.ndarray]] = {
+    # Natural photographs shipped inside the scikit-image wheel (no download).
+    "astronaut": _skimage_sample("astronaut"),
+    "cat": _skimage_sample("chelsea"),
+    "coffee": _skimage_sample("coffee"),
+    "rocket": _skimage_sample("rocket"),
+    "camera": _skimage_sample("camera"),
+    # Generated test patterns.
+    "colour_pop_out": _colour_pop_out,
+    "orientation_pop_out": _orientation_pop_out,
+    "textured_square": _textured_square,
+}
+"""Sample images by name: a few photographs and generated test patterns.
+
+Every entry loads offline; ``load_image(name)`` returns it in the course format.
+"""
+
+
+# --------------------------------------------------------------------------
+# conversions
+# --------------------------------------------------------------------------
+def _to_unit_float(array: np.ndarray, name: str) -> np.ndarray:
+    """Integer arrays are scaled by their dtype's maximum, floats are kept."""
+    if array.dtype == np.uint8:
+        return array.astype(np.float32) / 255.0
+    if array.dtype == np.uint16:
+        return array.astype(np.float32) / 65535.0
+    if np.issubdtype(array.dtype, np.integer) or array.dtype == bool:
+        raise TypeError(
+            f"{name} must be uint8, uint16 or floating point, got dtype {array.dtype}"
+        )
+    checked = check_image(array, ndim=(array.ndim,), name=name, channels=None)
+    low, high = float(checked.min()), float(checked.max())
+    if low < 0.0 or high > 1.0:
+        raise ValueError(
+            f"{name} is floating point, so its values must lie in [0, 1], "
+            f"got range [{low:.4g}, {high:.4g}]"
+        )
+    return checked.astype(np.float32)
+
+
+def load_image(src: ImageSource) -> npt.NDArray[np.float32]:
+    """Load an image in the course format: float32 (H, W, 3) RGB in [0, 1].
+
+    Parameters
+    ----------
+    src : str, path-like or ndarray
+        A sample name from :data:`SAMPLES`, the path of an image file that
+        OpenCV can read, or an array: grey (H, W), (H, W, 1), RGB (H, W, 3)
+        or RGBA (H, W, 4), with dtype uint8, uint16 or float in [0, 1].
+
+    Returns
+    -------
+    ndarray of float32, shape (H, W, 3)
+        A new array (the input is never modified or aliased).
+
+    Raises
+    ------
+    TypeError
+        If ``src`` is neither a string, a path nor an array, or has an
+        unsupported dtype.
+    ValueError
+        If an array has the wrong shape, is empty, holds NaN/inf or
+        out-of-range floats; if a string is neither a sample nor a file;
+        or if a file cannot be decoded as an image.
+
+    Notes
+    -----
+    Convention: grey is repeated into three channels; the alpha channel of
+    RGBA is dropped (not composited); files are read with OpenCV and turned
+    from BGR into RGB here, so BGR never leaves this module.
+
+    Examples
+    --------
+    >>> image = load_image("colour_pop_out")
+    >>> image.shape, image.dtype
+    ((320, 320, 3), dtype('float32'))
+    >>> load_image(np.array([[0, 255]], dtype=np.uint8)).tolist()
+    [[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]]
+    """
+    if isinstance(src, (str, os.PathLike)):
+        return _load_named(src)
+    if not isinstance(src, np.ndarray):
+        raise TypeError(
+            f"src must be a sample name, a file path or a numpy array, got {type(src).__name__}"
+        )
+    return _array_to_rgb(src, name="src")
+
+
+def _load_named(src: str | os.PathLike) -> np.ndarray:
+    if isinstance(src, str) and src in SAMPLES:
+        return _array_to_rgb(SAMPLES[src](), name=f"sample {src!r}")
+    path = Path(src)
+    if not path.is_file():
+        raise ValueError(
+            f"src {str(src)!r} is neither a sample name ({', '.join(SAMPLES)}) "
+            "nor an existing file"
+        )
+    # np.fromfile + imdecode rather than cv2.imread: imread silently returns
+    # None on failure and cannot read non-ASCII paths on every platform.
+    raw = np.fromfile(path, dtype=np.uint8)
+    decoded = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED) if raw.size else None
+    if decoded is None:
+        raise ValueError(f"src {str(path)!r} could not be read as an image")
+    if decoded.ndim == 3:
+        code = cv2.COLOR_BGRA2RGBA if decoded.shape[2] == 4 else cv2.COLOR_BGR2RGB
+        decoded = cv2.cvtColor(decoded, code)
+    return _array_to_rgb(decoded, name=f"file {str(path)!r}")
+
+
+def _array_to_rgb(array: np.ndarray, *, name: str) -> np.ndarray:
+    if array.ndim == 3 and array.shape[2] in (1, 3, 4):
+        pass
+    elif array.ndim != 2:
+        raise ValueError(
+            f"{name} must have shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), "
+            f"got shape {array.shape}"
+        )
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
+    unit = _to_unit_float(array, name)
+    if unit.ndim == 2:
+        unit = unit[:, :, None]
+    if unit.shape[2] == 1:
+        unit = np.repeat(unit, 3, axis=2)
+    elif unit.shape[2] == 4:
+        unit = unit[:, :, :3]
+    return np.array(unit, dtype=np.float32, copy=True, order="C")
+
+
+def to_grey(image: np.ndarray, *, weights: str = "luma") -> npt.NDArray[np.float32]:
+    """Convert an RGB image to grey.
+
+    .. math:: Y = 0.299 R + 0.587 G + 0.114 B \\quad \\text{(ITU-R BT.601, ``"luma"``)}
+
+    or the plain mean :math:`(R + G + B)/3` (``"mean"``), the intensity
+    channel of Itti, Koch & Niebur (1998).
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W, 3) or (H, W)
+        RGB image in [0, 1]; a grey image is returned as a float32 copy.
+    weights : {"luma", "mean"}
+        Channel weighting.
+
+    Returns
+    -------
+    ndarray of float32, shape (H, W), values in [0, 1]
+
+    Notes
+    -----
+    Convention: ``"luma"`` matches ``cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)``
+    on float32 input.
+
+    Examples
+    --------
+    >>> red = np.zeros((1, 1, 3), np.float32); red[..., 0] = 1
+    >>> round(float(to_grey(red)[0, 0]), 3), round(float(to_grey(red, weights="mean")[0, 0]), 3)
+    (0.299, 0.333)
+    """
+    checked = check_image(image, ndim=(2, 3))
+    if weights not in ("luma", "mean"):
+        raise ValueError(f"weights must be 'luma' or 'mean', got {weights!r}")
+    if checked.ndim == 2:
+        return checked.astype(np.float32, copy=True)
+    if weights == "mean":
+        return checked.mean(axis=2, dtype=np.float32)
+    return (checked.astype(np.float32) @ LUMA_WEIGHTS).astype(np.float32)
+
+
+def to_uint8(image: np.ndarray) -> npt.NDArray[np.uint8]:
+    """Quantise a float image in [0, 1] to uint8 by rounding ``x * 255``.
+
+    Examples
+    --------
+    >>> to_uint8(np.array([0.0, 0.5, 1.0])).tolist()
+    [0, 128, 255]
+    """
+    checked = check_image(image, ndim=(1, 2, 3), channels=None)
+    return np.clip(np.rint(checked * 255.0), 0, 255).astype(np.uint8)
+
+
+def rgb_to_bgr(image: np.ndarray) -> np.ndarray:
+    """Reverse the channel order, RGB → BGR (OpenCV's order); returns a copy.
+
+    Examples
+    --------
+    >>> rgb_to_bgr(np.array([[[1, 2, 3]]])).tolist()
+    [[[3, 2, 1]]]
+    """
+    array = check_array(image, name="image")
+    if array.ndim != 3 or array.shape[2] != 3:
+        raise ValueError(f"image must have shape (H, W, 3), got shape {array.shape}")
+    return np.ascontiguousarray(array[:, :, ::-1])
+
+
+bgr_to_rgb = rgb_to_bgr
+"""BGR → RGB; the same channel reversal as :func:`rgb_to_bgr`."""
+
+
+def to_opencv(image: np.ndarray) -> npt.NDArray[np.uint8]:
+    """Course image (float RGB in [0, 1]) → OpenCV's uint8 BGR (or grey)."""
+    quantised = to_uint8(image)
+    return rgb_to_bgr(quantised) if quantised.ndim == 3 else quantised
+
+
+def from_opencv(image: np.ndarray) -> npt.NDArray[np.float32]:
+    """OpenCV's BGR (or grey) image of any supported dtype → course format."""
+    array = check_array(image, name="image")
+    if array.ndim == 3 and array.shape[2] == 3:
+        array = bgr_to_rgb(array)
+    return _array_to_rgb(array, name="image")
+
+
+def to_tensor(image: np.ndarray):  # -> torch.Tensor
+    """(H, W, 3) or (N, H, W, 3) float image → float32 tensor (N, 3, H, W).
+
+    Examples
+    --------
+    >>> tuple(to_tensor(np.zeros((4, 5, 3), np.float32)).shape)
+    (1, 3, 4, 5)
+    """
+    import torch
+
+    array = check_array(image, name="image")
+    if array.ndim == 3:
+        array = array[None]
+    if array.ndim != 4:
+        raise ValueError(f"image must have shape (H, W, C) or (N, H, W, C), got {array.shape}")
+    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32)).permute(0, 3, 1, 2).contiguous()
+
+
+def to_numpy(tensor) -> np.ndarray:
+    """Tensor (N, C, H, W) → float32 array (N, H, W, C); (N, H, W) maps stay (N, H, W).
+
+    Examples
+    --------
+    >>> import torch
+    >>> to_numpy(torch.zeros(2, 3, 4, 5)).shape
+    (2, 4, 5, 3)
+    """
+    array = tensor.detach().cpu().numpy().astype(np.float32)
+    if array.ndim == 4:
+        return np.ascontiguousarray(array.transpose(0, 2, 3, 1))
+    return array

@@ -1,0 +1,126 @@
+"""Plotting helpers: pure matplotlib, no computation.
+
+Used in every notebook.  Each function draws arrays it is given onto an Axes
+(a new one when ``ax`` is None) and returns it; nothing here computes a map,
+resizes one or normalises one — that is the algorithms' job, so what a figure
+shows is exactly what a tested function returned.  Colour maps are
+perceptually uniform (magma for maps, viridis for curves), never jet.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+MAP_CMAP = "magma"
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (4, 4)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def show_image(image: np.ndarray, ax: Axes | None = None, *, title: str = "image") -> Axes:
+    """Draw an (H, W, 3) RGB or (H, W) grey image in [0, 1] without axes ticks."""
+    ax = _axes(ax)
+    if image.ndim == 2:
+        ax.imshow(image, cmap="gray", vmin=0, vmax=1)
+    else:
+        ax.imshow(np.clip(image, 0, 1))
+    ax.set_title(title)
+    ax.set_axis_off()
+    return ax
+
+
+def show_map(
+    saliency_map: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    title: str = "saliency map",
+    cmap: str = MAP_CMAP,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    colorbar: bool = False,
+) -> Axes:
+    """Draw an (H, W) map with a perceptually uniform colour map."""
+    ax = _axes(ax)
+    artist = ax.imshow(saliency_map, cmap=cmap, vmin=vmin, vmax=vmax)
+    ax.set_title(title)
+    ax.set_axis_off()
+    if colorbar:
+        ax.figure.colorbar(artist, ax=ax, fraction=0.046, pad=0.04, label="saliency")
+    return ax
+
+
+def overlay_map(
+    image: np.ndarray,
+    saliency_map: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    alpha: float = 0.6,
+    title: str = "saliency over image",
+    cmap: str = MAP_CMAP,
+) -> Axes:
+    """Draw a map over its image, stretched to the image's extent.
+
+    The map may be coarser than the image (e.g. an Itti–Koch map at scale 4):
+    matplotlib stretches it to the same extent, nothing is resampled here.
+    """
+    ax = show_image(image, ax, title=title)
+    height, width = image.shape[:2]
+    ax.imshow(saliency_map, cmap=cmap, alpha=alpha, extent=(-0.5, width - 0.5, height - 0.5, -0.5))
+    return ax
+
+
+def show_grid(
+    panels: Mapping[str, np.ndarray],
+    *,
+    ncols: int = 4,
+    cmap: str = MAP_CMAP,
+    panel_size: float = 3.0,
+    suptitle: str | None = None,
+) -> Figure:
+    """Draw titled panels in a grid: (H, W, 3) as images, (H, W) as maps."""
+    n = len(panels)
+    if n == 0:
+        raise ValueError("panels must contain at least one array, got an empty mapping")
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols, panel_size * nrows), squeeze=False)
+    for ax, (title, array) in zip(axes.flat, panels.items()):
+        if array.ndim == 3:
+            show_image(array, ax, title=title)
+        else:
+            show_map(array, ax, title=title, cmap=cmap)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def plot_timings(
+    sizes: Sequence[float],
+    timings_ms: Mapping[str, Sequence[float]],
+    ax: Axes | None = None,
+    *,
+    title: str = "run time against image size",
+    xlabel: str = "pixels N",
+) -> Axes:
+    """Log–log plot of run time (ms) against problem size, one line per method."""
+    ax = _axes(ax, figsize=(5, 3.5))
+    colours = plt.get_cmap("viridis")(np.linspace(0.1, 0.8, max(1, len(timings_ms))))
+    for colour, (label, times) in zip(colours, timings_ms.items()):
+        ax.loglog(sizes[: len(times)], times, "o-", color=colour, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("median time (ms)")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return ax

@@ -1,0 +1,93 @@
+"""Slider explorers, one per concept, for the notebooks.
+
+Used in every notebook.  Each explorer binds ipywidgets controls to a plain,
+tested algorithm from course_lib and a ``viz`` function that draws its
+result; there is no maths here.  Each explorer draws into one figure that it
+keeps, clearing and redrawing the same axes on every change, so the output
+area does not grow.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Callable
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from course_lib import baselines, images, viz
+
+
+@lru_cache(maxsize=16)
+def _sample(name: str) -> np.ndarray:
+    return images.load_image(name)
+
+
+def figure_explorer(
+    draw: Callable[..., None],
+    *,
+    ncols: int = 2,
+    panel_size: float = 3.5,
+    **controls: widgets.ValueWidget,
+) -> widgets.interactive:
+    """Bind ``controls`` to ``draw(axes, **values)`` on one persistent figure.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(axes, **values)``; receives the figure's axes (a list), already
+        cleared, and the current control values.
+    ncols : int
+        Number of panels in the figure.
+    panel_size : float
+        Size of each panel in inches.
+    **controls
+        ipywidgets controls, keyed by the ``draw`` argument they set.
+
+    Returns
+    -------
+    ipywidgets.interactive
+        Display it (last line of a cell) to show the controls and figure.
+    """
+    figure, axes = plt.subplots(1, ncols, figsize=(panel_size * ncols, panel_size), squeeze=False)
+    plt.close(figure)  # shown through the widget's output, not by the inline backend
+    axes_list: list[Axes] = list(axes.flat)
+
+    def update(**values: object) -> None:
+        for ax in axes_list:
+            ax.clear()
+        draw(axes_list, **values)
+        _redraw(figure)
+
+    explorer = widgets.interactive(update, **controls)
+    explorer.figure = figure  # kept so tests and notebooks can inspect the drawing
+    return explorer
+
+
+def _redraw(figure: Figure) -> None:
+    figure.tight_layout()
+    display(figure)
+
+
+def lc_explorer(sample: str = "astronaut") -> widgets.interactive:
+    """Image picker + LC variant + blur slider (notebook 00, §4).
+
+    Shows the image and ``blur_map(lc_saliency(image, channels=...), sigma)``.
+    """
+
+    def draw(axes: list[Axes], image_name: str, channels: str, blur_sigma: float) -> None:
+        image = _sample(image_name)
+        saliency = baselines.blur_map(baselines.lc_saliency(image, channels=channels), blur_sigma)
+        viz.show_image(image, axes[0], title=image_name)
+        viz.show_map(saliency, axes[1], title=f"LC ({channels}), blur σ = {blur_sigma:g} px", vmin=0, vmax=1)
+
+    return figure_explorer(
+        draw,
+        image_name=widgets.Dropdown(options=list(images.SAMPLES), value=sample, description="image"),
+        channels=widgets.ToggleButtons(options=["grey", "rgb"], value="grey", description="channels"),
+        blur_sigma=widgets.FloatSlider(value=0.0, min=0.0, max=10.0, step=0.5, description="blur σ"),
+    )

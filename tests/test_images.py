@@ -1,0 +1,145 @@
+"""Tests of course_lib.images: loading, validation and conversions."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from course_lib import images
+
+
+@pytest.mark.parametrize("name", list(images.SAMPLES))
+def test_every_sample_loads_offline_in_course_format(name):
+    image = images.load_image(name)
+    assert image.dtype == np.float32
+    assert image.ndim == 3 and image.shape[2] == 3
+    assert 0.0 <= image.min() <= image.max() <= 1.0
+    assert image.flags.c_contiguous
+
+
+def test_samples_include_photographs_and_patterns():
+    assert {"astronaut", "cat", "coffee"} <= set(images.SAMPLES)
+    assert {"colour_pop_out", "orientation_pop_out"} <= set(images.SAMPLES)
+
+
+@pytest.mark.parametrize(
+    ("array", "expected"),
+    [
+        (np.array([[0, 255]], np.uint8), [0.0, 1.0]),
+        (np.array([[0, 65535]], np.uint16), [0.0, 1.0]),
+        (np.array([[0.0, 0.25]], np.float64), [0.0, 0.25]),
+    ],
+)
+def test_grey_arrays_of_each_dtype_scale_to_unit_range(array, expected):
+    image = images.load_image(array)
+    assert image.shape == (1, 2, 3)
+    np.testing.assert_allclose(image[0, :, 0], expected)
+    np.testing.assert_array_equal(image[..., 0], image[..., 2])
+
+
+def test_rgba_drops_alpha_and_single_channel_is_repeated():
+    rgba = np.zeros((2, 2, 4), np.uint8)
+    rgba[..., 0], rgba[..., 3] = 255, 7
+    image = images.load_image(rgba)
+    np.testing.assert_array_equal(image[0, 0], [1.0, 0.0, 0.0])
+    single = images.load_image(np.full((2, 3, 1), 0.5, np.float32))
+    assert single.shape == (2, 3, 3)
+
+
+def test_load_image_copies_and_never_modifies_input():
+    source = np.random.default_rng(0).random((4, 5, 3)).astype(np.float32)
+    before = source.copy()
+    image = images.load_image(source)
+    image[:] = 0
+    np.testing.assert_array_equal(source, before)
+
+
+def test_non_contiguous_input_is_accepted():
+    source = np.random.default_rng(1).random((8, 10, 3))[::2, ::-1]
+    image = images.load_image(source)
+    np.testing.assert_allclose(image, source.astype(np.float32))
+
+
+def test_file_round_trip_keeps_rgb_order(tmp_path):
+    rgb = np.zeros((4, 6, 3), np.uint8)
+    rgb[..., 0] = 200  # red only
+    path = tmp_path / "red.png"
+    cv2.imwrite(str(path), rgb[..., ::-1])  # OpenCV writes BGR
+    image = images.load_image(path)
+    np.testing.assert_allclose(image[0, 0], [200 / 255, 0, 0], rtol=1e-6)
+    assert images.load_image(str(path)).shape == (4, 6, 3)
+
+
+def test_sixteen_bit_png_file(tmp_path):
+    grey = np.full((3, 3), 65535, np.uint16)
+    path = tmp_path / "grey16.png"
+    cv2.imwrite(str(path), grey)
+    np.testing.assert_allclose(images.load_image(path), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("src", "error", "match"),
+    [
+        (np.zeros((2, 2, 2)), ValueError, "shape"),
+        (np.zeros((2, 2, 3, 1)), ValueError, "shape"),
+        (np.zeros((0, 3)), ValueError, "empty"),
+        (np.array([[np.nan, 0.0]]), ValueError, "NaN"),
+        (np.array([[2.0, 0.0]]), ValueError, r"\[0, 1\]"),
+        (np.array([[-0.5, 0.0]]), ValueError, r"\[0, 1\]"),
+        (np.zeros((2, 2), np.int32), TypeError, "uint8, uint16"),
+        ([[0.0, 1.0]], TypeError, "numpy array"),
+        ("no_such_sample", ValueError, "neither a sample name"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message(src, error, match):
+    with pytest.raises(error, match=match):
+        images.load_image(src)
+
+
+def test_unreadable_file_is_refused(tmp_path):
+    path = tmp_path / "broken.png"
+    path.write_bytes(b"not an image")
+    with pytest.raises(ValueError, match="could not be read as an image"):
+        images.load_image(path)
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="could not be read"):
+        images.load_image(empty)
+
+
+def test_to_grey_luma_matches_opencv():
+    image = np.random.default_rng(2).random((16, 12, 3)).astype(np.float32)
+    expected = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    np.testing.assert_allclose(images.to_grey(image), expected, atol=1e-6)
+
+
+def test_to_grey_mean_is_itti_intensity_and_grey_passes_through():
+    image = np.random.default_rng(3).random((5, 4, 3)).astype(np.float32)
+    np.testing.assert_allclose(images.to_grey(image, weights="mean"), image.mean(axis=2), rtol=1e-6)
+    grey = image[..., 0]
+    np.testing.assert_array_equal(images.to_grey(grey), grey)
+    with pytest.raises(ValueError, match="weights must be"):
+        images.to_grey(image, weights="max")
+
+
+def test_opencv_round_trip_is_exact_on_uint8_levels():
+    levels = np.random.default_rng(4).integers(0, 256, (6, 7, 3), dtype=np.uint8)
+    image = images.load_image(levels)
+    bgr = images.to_opencv(image)
+    np.testing.assert_array_equal(bgr, levels[..., ::-1])
+    np.testing.assert_array_equal(images.from_opencv(bgr), image)
+
+
+def test_rgb_to_bgr_refuses_wrong_shape():
+    with pytest.raises(ValueError, match=r"shape \(H, W, 3\)"):
+        images.rgb_to_bgr(np.zeros((2, 2)))
+
+
+def test_tensor_round_trip():
+    image = np.random.default_rng(5).random((2, 4, 5, 3)).astype(np.float32)
+    tensor = images.to_tensor(image)
+    assert tuple(tensor.shape) == (2, 3, 4, 5)
+    np.testing.assert_array_equal(images.to_numpy(tensor), image)
+    with pytest.raises(ValueError, match="image must have shape"):
+        images.to_tensor(np.zeros((4, 5)))

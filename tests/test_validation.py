@@ -1,0 +1,51 @@
+"""Tests of the shared input checks in course_lib._validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_lib import _validation as v
+
+
+def test_check_image_converts_integers_and_keeps_floats():
+    ints = np.zeros((2, 2), np.uint8)
+    assert v.check_image(ints).dtype == np.float32
+    floats = np.zeros((2, 2), np.float64)
+    assert v.check_image(floats) is floats
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "error", "match"),
+    [
+        (np.zeros((2, 2), bool), {}, TypeError, "numeric dtype"),
+        (np.zeros((2, 2), complex), {}, TypeError, "must be real"),
+        (np.zeros((2, 2, 3)), {"ndim": (2,), "name": "saliency_map"}, ValueError, r"saliency_map must have shape \(H, W\)"),
+        (np.zeros((2, 2, 5)), {"channels": 3}, ValueError, "3 channels"),
+        (np.array([[np.inf]]), {}, ValueError, "NaN or inf"),
+    ],
+)
+def test_check_image_errors(value, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        v.check_image(value, **kwargs)
+
+
+def test_scalar_and_choice_checks():
+    assert v.check_positive(2, name="sigma") == 2.0
+    with pytest.raises(ValueError, match="sigma must be a finite number > 0"):
+        v.check_positive(0, name="sigma")
+    with pytest.raises(ValueError, match="finite"):
+        v.check_positive(float("nan"), name="sigma")
+    with pytest.raises(TypeError, match="sigma must be a number"):
+        v.check_positive(True, name="sigma")
+    assert v.check_choice("a", ("a", "b"), name="mode") == "a"
+    with pytest.raises(ValueError, match="mode must be one of"):
+        v.check_choice("c", ("a", "b"), name="mode")
+
+
+def test_shape_and_range_checks():
+    v.check_same_shape(np.zeros((2, 3)), np.zeros((2, 3, 3)), names=("a", "b"))
+    with pytest.raises(ValueError, match="a and b must have the same height and width"):
+        v.check_same_shape(np.zeros((2, 3)), np.zeros((3, 2)), names=("a", "b"))
+    with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
+        v.check_unit_range(np.array([1.5]))

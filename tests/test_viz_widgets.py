@@ -1,0 +1,54 @@
+"""Smoke tests of the plotting helpers (Agg backend) and widget construction."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from course_lib import timing, viz, widgets
+
+
+def test_plot_helpers_draw_titled_axes():
+    rng = np.random.default_rng(0)
+    image, saliency = rng.random((8, 10, 3)), rng.random((4, 5))
+    assert viz.show_image(image).get_title() == "image"
+    assert viz.show_image(image[..., 0], title="grey").get_title() == "grey"
+    ax = viz.show_map(saliency, colorbar=True)
+    assert ax.get_title() == "saliency map"
+    assert ax.images[0].get_cmap().name == "magma"
+    overlay = viz.overlay_map(image, saliency)
+    assert len(overlay.images) == 2
+    assert overlay.images[1].get_extent() == [-0.5, 9.5, 7.5, -0.5]
+    timing_ax = viz.plot_timings([10, 100], {"a": [1.0, 10.0], "b": [1.0]})
+    assert timing_ax.get_xlabel() and timing_ax.get_ylabel() and timing_ax.get_title()
+    plt.close("all")
+
+
+def test_show_grid_hides_unused_panels_and_refuses_empty():
+    fig = viz.show_grid({"a": np.zeros((4, 4, 3)), "b": np.zeros((4, 4)), "c": np.ones((4, 4))}, ncols=2)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="panels must contain"):
+        viz.show_grid({})
+    plt.close("all")
+
+
+def test_lc_explorer_builds_and_redraws_one_figure():
+    explorer = widgets.lc_explorer("colour_pop_out")
+    figure = explorer.figure
+    assert [ax.get_title() for ax in figure.axes][0] == "colour_pop_out"
+    slider = explorer.children[2]
+    slider.value = 3.0  # triggers a redraw into the same figure
+    assert explorer.figure is figure
+    assert "σ = 3 px" in figure.axes[1].get_title()
+    assert len(figure.axes[1].images) == 1  # cleared, not stacked
+    plt.close("all")
+
+
+def test_median_ms_validates_its_arguments():
+    assert timing.median_ms(lambda: None, repeat=2, warmup=0) >= 0
+    with pytest.raises(ValueError, match="repeat must be"):
+        timing.median_ms(lambda: None, repeat=0)
+    with pytest.raises(ValueError, match="warmup must be"):
+        timing.median_ms(lambda: None, warmup=-1)
