@@ -27,7 +27,7 @@ lab: install
 
 test: install
 	MPLBACKEND=Agg $(PY) -m pytest tests course_lib notebooks \
-		--nbval-lax --nbval-current-env --sanitize-with tests/nbval_sanitize.cfg
+		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 bench: install
 	$(PY) benchmarks/bench_baselines.py
