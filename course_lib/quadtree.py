@@ -1,0 +1,606 @@
+"""Quadtrees: decompose an image, and compute only where it has detail.
+
+Used in notebook 08 (§1–§5).  A region quadtree splits a square image into
+four quadrants, again and again, while a block is not homogeneous; the
+leaves are the blocks that stay whole.  The source claim of this part of the
+course is that a convolution then costs M²N'C (N' leaves) instead of M²N²C.
+The notebook shows what is true in that: evaluating the kernel once per leaf
+is *not* a convolution (its output is piecewise constant), while an exact
+leaf-aware convolution also pays for the halo around detailed cells, the
+plan and writing the dense output.  Everything here is vectorised: per-level
+max/min pyramids, never Python recursion over pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import torch
+import torch.nn.functional as F
+
+from course_lib._validation import check_choice, check_image
+
+
+class Leaf(NamedTuple):
+    """A square leaf: top-left corner (row, col) and side ``size`` in pixels."""
+
+    row: int
+    col: int
+    size: int
+
+
+# --------------------------------------------------------------------------
+# decomposition
+# --------------------------------------------------------------------------
+def _as_square_stack(image: np.ndarray, pad: bool) -> tuple[np.ndarray, int]:
+    """(H, W[, C]) → (N, N, C) float64 with N a power of two (edge-padded)."""
+    array = check_image(image, ndim=(2, 3), channels=None).astype(np.float64)
+    if array.ndim == 2:
+        array = array[:, :, None]
+    height, width = array.shape[:2]
+    side = 1 << max(0, math.ceil(math.log2(max(height, width))))
+    if (height, width) != (side, side):
+        if not pad:
+            raise ValueError(
+                f"image must be square with a power-of-two side when pad=False, got {height}×{width}"
+            )
+        array = np.pad(array, ((0, side - height), (0, side - width), (0, 0)), mode="edge")
+    return array, side
+
+
+def _level_statistics(stack: np.ndarray, criterion: str) -> list[np.ndarray]:
+    """Homogeneity statistic of every block, per level (level l: blocks of 2^l px).
+
+    Range: max − min; std: population standard deviation; both reduced over
+    channels with the maximum, so one channel with detail is enough to split.
+    """
+    stats = []
+    if criterion == "range":
+        high, low = stack, stack
+        while True:
+            stats.append((high - low).max(axis=-1))
+            n = high.shape[0]
+            if n == 1:
+                return stats
+            high = high.reshape(n // 2, 2, n // 2, 2, -1).max(axis=(1, 3))
+            low = low.reshape(n // 2, 2, n // 2, 2, -1).min(axis=(1, 3))
+    total, total_sq, count = stack, stack**2, 1
+    while True:
+        variance = np.maximum(total_sq / count - (total / count) ** 2, 0.0)
+        stats.append(np.sqrt(variance).max(axis=-1))
+        n = total.shape[0]
+        if n == 1:
+            return stats
+        total = total.reshape(n // 2, 2, n // 2, 2, -1).sum(axis=(1, 3))
+        total_sq = total_sq.reshape(n // 2, 2, n // 2, 2, -1).sum(axis=(1, 3))
+        count *= 4
+
+
+def decompose_array(
+    image: npt.ArrayLike,
+    threshold: float,
+    min_size: int = 1,
+    *,
+    max_size: int | None = None,
+    criterion: str = "range",
+    pad: bool = True,
+) -> npt.NDArray[np.int64]:
+    """:func:`decompose` as an int64 array of shape (N', 3): rows (row, col, size)."""
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)) or math.isnan(threshold):
+        raise ValueError(f"threshold must be a number (inf allowed), got {threshold!r}")
+    check_choice(criterion, ("range", "std"), name="criterion")
+    stack, side = _as_square_stack(np.asarray(image) if not isinstance(image, np.ndarray) else image, pad)
+    for name, value in (("min_size", min_size), ("max_size", max_size)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1 or value & (value - 1):
+            raise ValueError(f"{name} must be a power of two >= 1, got {value!r}")
+    max_size = side if max_size is None else min(int(max_size), side)
+    if max_size < min_size:
+        raise ValueError(f"max_size ({max_size}) must be >= min_size ({min_size})")
+    stats = _level_statistics(stack, criterion)
+    top = len(stats) - 1
+    leaves = []
+    rows = np.zeros(1, dtype=np.int64)
+    cols = np.zeros(1, dtype=np.int64)
+    for level in range(top, -1, -1):
+        size = 1 << level
+        if size > max_size:
+            split = np.ones(rows.size, dtype=bool)
+        elif size <= min_size:
+            split = np.zeros(rows.size, dtype=bool)
+        else:
+            split = stats[level][rows, cols] > threshold
+        keep = ~split
+        leaves.append(np.stack([rows[keep] * size, cols[keep] * size, np.full(keep.sum(), size)], axis=1))
+        rows, cols = rows[split], cols[split]
+        if rows.size == 0:
+            break
+        # Each split block's four children at the next finer level.
+        rows = (2 * rows[:, None] + np.array([0, 0, 1, 1])).ravel()
+        cols = (2 * cols[:, None] + np.array([0, 1, 0, 1])).ravel()
+    result = np.concatenate(leaves).astype(np.int64)
+    height, width = np.shape(image)[:2]
+    inside = (result[:, 0] < height) & (result[:, 1] < width)
+    return result[inside]
+
+
+def decompose(
+    image: npt.ArrayLike,
+    threshold: float,
+    min_size: int = 1,
+    *,
+    max_size: int | None = None,
+    criterion: str = "range",
+    pad: bool = True,
+) -> list[Leaf]:
+    """Region-quadtree decomposition of an image (or a saliency map).
+
+    A square block is split into four while it is not homogeneous and its
+    side exceeds ``min_size``:
+
+    .. math::
+
+        \\text{split}(B) \\iff h(B) > \\tau \\;\\wedge\\; |B| > s_{min}
+        \\quad\\text{or}\\quad |B| > s_{max}, \\qquad
+        h(B) = \\max_c \\big(\\max_{B} x_c - \\min_{B} x_c\\big)
+
+    (the range test of MATLAB's ``qtdecomp``; ``criterion="std"`` uses the
+    standard deviation instead).  Cost: the per-level statistics pyramid is
+    O(N²), the top-down walk O(#nodes) ≤ 4/3 N².
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W) or (H, W, C)
+        Image or map; values in any range (a map is often in [0, 1]).
+    threshold : float
+        τ: largest range (or std) a leaf may have; ``inf`` keeps the whole
+        image one leaf, a negative value splits down to ``min_size``.
+    min_size, max_size : int
+        Powers of two: leaves are never smaller than ``min_size`` nor larger
+        than ``max_size`` (default: the padded side).
+    criterion : {"range", "std"}
+        Homogeneity statistic, maximised over channels.
+    pad : bool
+        If the image is not square with a power-of-two side, pad it at the
+        bottom and right by repeating the last row/column (``np.pad`` mode
+        ``"edge"``) up to the next power of two; ``False`` refuses it.
+
+    Returns
+    -------
+    list of Leaf
+        (row, col, size) of each leaf, largest first, row-major within a
+        size.  With padding, leaves lying wholly in the padding are
+        dropped; leaves crossing the border are kept (clip them to the image
+        if needed).
+
+    Raises
+    ------
+    ValueError
+        For NaN/inf pixels, a NaN threshold, sizes that are not powers of
+        two, or a non-square image with ``pad=False``.
+
+    References
+    ----------
+    S. L. Tanimoto and T. Pavlidis, "A hierarchical data structure for
+    picture processing", CGIP 4(2):104–119, 1975; H. Samet, "The quadtree and
+    related hierarchical data structures", ACM Computing Surveys 16(2), 1984.
+
+    Examples
+    --------
+    >>> image = np.zeros((4, 4)); image[0, 0] = 1.0
+    >>> [tuple(leaf) for leaf in decompose(image, 0.5)]
+    [(0, 2, 2), (2, 0, 2), (2, 2, 2), (0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1)]
+    """
+    return [Leaf(*map(int, row)) for row in decompose_array(
+        image, threshold, min_size, max_size=max_size, criterion=criterion, pad=pad
+    )]
+
+
+def _leaves_array(leaves: object) -> np.ndarray:
+    array = np.asarray(leaves, dtype=np.int64).reshape(-1, 3)
+    if array.size and (array[:, 2].min() < 1 or array[:, :2].min() < 0):
+        raise ValueError("leaves must hold (row, col, size) with row, col >= 0 and size >= 1")
+    return array
+
+
+def leaf_map(leaves: object, shape: tuple[int, int]) -> npt.NDArray[np.int64]:
+    """Label image: each pixel holds the index of the leaf covering it (−1 if none).
+
+    Examples
+    --------
+    >>> leaf_map([(0, 0, 2), (0, 2, 1), (0, 3, 1), (1, 2, 1), (1, 3, 1)], (2, 4)).tolist()
+    [[0, 0, 1, 2], [0, 0, 3, 4]]
+    """
+    array = _leaves_array(leaves)
+    labels = np.full(shape, -1, dtype=np.int64)
+    for size in np.unique(array[:, 2]):
+        index = np.flatnonzero(array[:, 2] == size)
+        offsets = np.arange(size)
+        rows = (array[index, 0, None] + offsets)[:, :, None]  # (n, size, 1)
+        cols = (array[index, 1, None] + offsets)[:, None, :]  # (n, 1, size)
+        valid = (rows < shape[0]) & (cols < shape[1])
+        rows, cols = np.broadcast_arrays(rows, cols)
+        labels[rows[valid], cols[valid]] = np.broadcast_to(index[:, None, None], valid.shape)[valid]
+    return labels
+
+
+def coverage(leaves: object, shape: tuple[int, int]) -> npt.NDArray[np.int64]:
+    """How many leaves cover each pixel: all ones for a partition.
+
+    Uses a 2-D difference array, O(N' + H·W).
+
+    Examples
+    --------
+    >>> coverage([(0, 0, 2), (1, 1, 1)], (2, 2)).tolist()
+    [[1, 1], [1, 2]]
+    """
+    array = _leaves_array(leaves)
+    diff = np.zeros((shape[0] + 1, shape[1] + 1), dtype=np.int64)
+    r0, c0 = np.minimum(array[:, 0], shape[0]), np.minimum(array[:, 1], shape[1])
+    r1, c1 = np.minimum(array[:, 0] + array[:, 2], shape[0]), np.minimum(array[:, 1] + array[:, 2], shape[1])
+    np.add.at(diff, (r0, c0), 1)
+    np.add.at(diff, (r0, c1), -1)
+    np.add.at(diff, (r1, c0), -1)
+    np.add.at(diff, (r1, c1), 1)
+    return diff.cumsum(axis=0).cumsum(axis=1)[: shape[0], : shape[1]]
+
+
+def reconstruct(image: npt.ArrayLike, leaves: object, *, fill: str = "mean") -> npt.NDArray[np.float32]:
+    """Fill every leaf with one value: the image's mean or mid-range over it.
+
+    .. math:: \\tilde x(p) = \\operatorname{mean}_{B(p)} x \\quad\\text{or}\\quad
+              \\tfrac12\\big(\\max_{B(p)} x + \\min_{B(p)} x\\big)
+
+    With the range criterion at threshold τ, every leaf larger than
+    ``min_size`` has :math:`|x - \\tilde x| \\le \\tau` (mean) or
+    :math:`\\le \\tau/2` (mid-range).
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W) or (H, W, C)
+    leaves : list of Leaf or (N', 3) array
+        A partition of the image, e.g. from :func:`decompose`.
+    fill : {"mean", "midrange"}
+
+    Returns
+    -------
+    ndarray of float32, the image's shape
+
+    Examples
+    --------
+    >>> image = np.array([[0.0, 1.0], [0.0, 1.0]])
+    >>> reconstruct(image, [(0, 0, 2)]).tolist()
+    [[0.5, 0.5], [0.5, 0.5]]
+    """
+    check_choice(fill, ("mean", "midrange"), name="fill")
+    array = check_image(np.asarray(image), ndim=(2, 3), channels=None).astype(np.float64)
+    stack = array[:, :, None] if array.ndim == 2 else array
+    labels = leaf_map(leaves, stack.shape[:2])
+    if (labels < 0).any():
+        raise ValueError("leaves must cover the whole image to reconstruct it")
+    n_leaves = len(_leaves_array(leaves))
+    flat_labels = labels.ravel()
+    values = np.empty((n_leaves, stack.shape[2]))
+    for channel in range(stack.shape[2]):
+        pixels = stack[:, :, channel].ravel()
+        if fill == "mean":
+            sums = np.bincount(flat_labels, weights=pixels, minlength=n_leaves)
+            counts = np.bincount(flat_labels, minlength=n_leaves)
+            values[:, channel] = sums / np.maximum(counts, 1)
+        else:
+            high = np.full(n_leaves, -np.inf)
+            low = np.full(n_leaves, np.inf)
+            np.maximum.at(high, flat_labels, pixels)
+            np.minimum.at(low, flat_labels, pixels)
+            values[:, channel] = (high + low) / 2
+    filled = values[labels].astype(np.float32)
+    return filled[:, :, 0] if array.ndim == 2 else filled
+
+
+def psnr(
+    reference: npt.ArrayLike, approximation: npt.ArrayLike, *, data_range: float = 1.0, max_db: float = 100.0
+) -> float:
+    """Peak signal-to-noise ratio in dB, 10 log10(range² / MSE), capped at ``max_db``.
+
+    Identical arrays would give +∞; the cap keeps every return value finite
+    (100 dB is far beyond any visible difference).
+
+    Examples
+    --------
+    >>> round(psnr(np.zeros(4), np.full(4, 0.1)), 6)
+    20.0
+    >>> psnr(np.zeros(4), np.zeros(4))
+    100.0
+    """
+    a = np.asarray(reference, dtype=np.float64)
+    b = np.asarray(approximation, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"reference and approximation must have the same shape, got {a.shape} and {b.shape}")
+    mse = float(np.mean((a - b) ** 2))
+    if mse == 0:
+        return float(max_db)
+    return min(float(max_db), 10 * math.log10(data_range**2 / mse))
+
+
+# --------------------------------------------------------------------------
+# convolution on leaves
+# --------------------------------------------------------------------------
+def _check_conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> int:
+    """Validate a stride-1, 'same'-padded convolution; return its radius r = k // 2."""
+    if not isinstance(x, torch.Tensor) or x.ndim != 4:
+        raise ValueError(f"x must be a tensor of shape (B, C, H, W), got {getattr(x, 'shape', type(x))}")
+    if not isinstance(weight, torch.Tensor) or weight.ndim != 4:
+        raise ValueError(f"weight must be a tensor of shape (C_out, C_in, k, k), got {getattr(weight, 'shape', type(weight))}")
+    c_out, c_in, kh, kw = weight.shape
+    if kh != kw or kh % 2 == 0:
+        raise ValueError(f"weight must have a square, odd k×k kernel, got {kh}×{kw}")
+    if c_in != x.shape[1]:
+        raise ValueError(f"weight expects {c_in} input channels but x has {x.shape[1]}")
+    if bias is not None and tuple(bias.shape) != (c_out,):
+        raise ValueError(f"bias must have shape ({c_out},), got {tuple(bias.shape)}")
+    if not torch.isfinite(x).all():
+        raise ValueError("x must not contain NaN or inf")
+    return kh // 2
+
+
+def conv2d_dense(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """The reference: ``F.conv2d`` with stride 1 and zero 'same' padding k // 2.
+
+    Cost: :math:`k^2 C_{in} C_{out} H W` multiply–adds (the course's M²N²C).
+    """
+    radius = _check_conv(x, weight, bias)
+    return F.conv2d(x, weight, bias, padding=radius)
+
+
+def conv2d_leaves_naive(
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, leaves: object
+) -> torch.Tensor:
+    """Evaluate the kernel once per leaf, at its centre, and fill the leaf.
+
+    This is the literal "M²N'C" of the complexity claim: :math:`k^2 C_{in}
+    C_{out} N'` multiply–adds.  It is **not** a convolution: the output is
+    piecewise constant on the leaves, so wherever the true output varies
+    inside a leaf (always near edges, and for any kernel that responds to
+    texture) it is wrong.  Notebook 08 measures how wrong.
+
+    Parameters
+    ----------
+    x : Tensor, shape (B, C_in, H, W)
+    weight : Tensor, shape (C_out, C_in, k, k)
+    bias : Tensor, shape (C_out,), or None
+    leaves : list of Leaf or (N', 3) array
+        A partition of the H×W image.
+
+    Returns
+    -------
+    Tensor, shape (B, C_out, H, W)
+    """
+    radius = _check_conv(x, weight, bias)
+    array = _leaves_array(leaves)
+    height, width = x.shape[2:]
+    labels = torch.from_numpy(leaf_map(array, (height, width)))
+    if (labels < 0).any():
+        raise ValueError("leaves must cover the whole image")
+    centre_rows = torch.from_numpy(np.minimum(array[:, 0] + array[:, 2] // 2, height - 1))
+    centre_cols = torch.from_numpy(np.minimum(array[:, 1] + array[:, 2] // 2, width - 1))
+    taps = torch.arange(2 * radius + 1)
+    padded = F.pad(x, (radius, radius, radius, radius))
+    rows = (centre_rows[:, None] + taps)[:, :, None]  # (N', k, 1)
+    cols = (centre_cols[:, None] + taps)[:, None, :]  # (N', 1, k)
+    patches = padded[:, :, rows, cols]  # (B, C_in, N', k, k)
+    values = torch.einsum("bcnij,ocij->bon", patches, weight)  # (B, C_out, N')
+    if bias is not None:
+        values = values + bias[None, :, None]
+    return values[:, :, labels]  # (B, C_out, H, W)
+
+
+@dataclass(frozen=True)
+class ConvPlan:
+    """Which ``cell_size`` cells of an image hold detail.
+
+    Attributes
+    ----------
+    cell_size : int
+        S: side of the cells; cells whose range is ≤ the threshold are
+        treated as constant.
+    grid : (int, int)
+        Number of cell rows and columns.
+    active_rows, active_cols : Tensor of int64, shape (n_active,)
+        Cell indices of the active (detailed) cells.
+    """
+
+    cell_size: int
+    grid: tuple[int, int]
+    active_rows: torch.Tensor
+    active_cols: torch.Tensor
+
+    @property
+    def active_fraction(self) -> float:
+        """f: the fraction of cells that are active (the detailed area)."""
+        return len(self.active_rows) / (self.grid[0] * self.grid[1])
+
+
+def conv_plan(x: torch.Tensor, cell_size: int, *, threshold: float = 0.0) -> ConvPlan:
+    """Find the active cells: those whose range (max over channels and batch) exceeds τ.
+
+    Equivalently: the ``cell_size`` cells that a quadtree with that τ and
+    ``min_size`` ≤ ``cell_size`` splits (tested against :func:`decompose`).
+    Two ``max_pool2d`` calls, O(C·H·W).
+    """
+    if not isinstance(x, torch.Tensor) or x.ndim != 4:
+        raise ValueError(f"x must be a tensor of shape (B, C, H, W), got {getattr(x, 'shape', type(x))}")
+    if isinstance(cell_size, bool) or not isinstance(cell_size, int) or cell_size < 1:
+        raise ValueError(f"cell_size must be an integer >= 1, got {cell_size!r}")
+    height, width = x.shape[2:]
+    if height % cell_size or width % cell_size:
+        raise ValueError(f"x's height and width ({height}, {width}) must be multiples of cell_size {cell_size}")
+    with torch.no_grad():
+        high = F.max_pool2d(x, cell_size)
+        low = -F.max_pool2d(-x, cell_size)
+        cell_range = (high - low).amax(dim=(0, 1))  # (n_rows, n_cols)
+    active = torch.nonzero(cell_range > threshold)
+    return ConvPlan(cell_size, (height // cell_size, width // cell_size), active[:, 0], active[:, 1])
+
+
+def _phase_classes(cell_size: int, radius: int) -> list[tuple[slice, np.ndarray]]:
+    """Group the in-cell phases i by which neighbour cell each kernel tap reads.
+
+    Tap a of a pixel at phase i reads cell offset floor((i + a − r) / S) ∈
+    {−1, 0, 1}; phases with the same offsets share one 3×3 cell-level kernel.
+    For S ≥ 2r there are 2r + 1 classes: r edge phases at each end and one
+    interior class.  Returns (phase slice, (3, k) tap→offset one-hot).
+    """
+    taps = np.arange(2 * radius + 1)
+    classes: list[tuple[slice, np.ndarray]] = []
+    previous = None
+    for phase in range(cell_size):
+        offsets = np.floor_divide(phase + taps - radius, cell_size)
+        key = tuple(offsets)
+        if key == previous:
+            start = classes[-1][0].start
+            classes[-1] = (slice(start, phase + 1), classes[-1][1])
+            continue
+        one_hot = np.zeros((3, len(taps)))
+        one_hot[offsets + 1, taps] = 1.0
+        classes.append((slice(phase, phase + 1), one_hot))
+        previous = key
+    return classes
+
+
+def conv2d_quadtree(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    *,
+    plan: ConvPlan,
+    approximate: bool = False,
+) -> torch.Tensor:
+    """Convolution that does full work only on the active cells of a plan.
+
+    Split the input into a cell-constant part and a residual,
+
+    .. math::
+
+        x = \\mathrm{up}_S(X) + (x - \\mathrm{up}_S(X)), \\qquad
+        W * x = W * \\mathrm{up}_S(X) + W * (x - \\mathrm{up}_S(X)),
+
+    with :math:`X` one value per S×S cell.  The first term is computed at
+    cell resolution: a pixel at in-cell phase (i, j) sees at most the 3×3
+    neighbouring cells, so summing W's taps by the cell they fall in gives
+    one 3×3 kernel per phase class, (2r + 1)² of them, applied in **one**
+    ``conv2d`` on the (H/S)×(W/S) grid.  The residual is zero on inactive
+    cells, so it is convolved only on the active cells' tiles, batched in
+    **one** ``conv2d`` with a halo of r, and scatter-added back.
+
+    Parameters
+    ----------
+    x : Tensor, shape (B, C_in, H, W)
+    weight : Tensor, shape (C_out, C_in, k, k)
+        Odd k with radius r = k // 2 ≤ ``plan.cell_size``.
+    bias : Tensor, shape (C_out,), or None
+    plan : ConvPlan
+        From :func:`conv_plan` on this ``x``.
+    approximate : bool
+        False: X is each cell's top-left pixel, exact (up to float rounding)
+        when inactive cells are constant, i.e. for a plan with threshold 0.
+        True: X is each cell's mean, and the error of treating an inactive
+        cell of range ≤ τ as constant is bounded by
+        :math:`|\\Delta y_o| \\le \\lVert W_o \\rVert_1 \\, \\tau`.
+
+    Returns
+    -------
+    Tensor, shape (B, C_out, H, W)
+        Same shape, dtype and zero padding as :func:`conv2d_dense`.
+
+    Notes
+    -----
+    Cost: :math:`n_{active} (S + 2r)^2 k^2 C_{in} C_{out}` for the residual
+    plus :math:`9 (2r+1)^2 C_{in} C_{out} (HW/S^2)` for the cell part, plus
+    writing the dense output — see :func:`conv_macs`.  Sums run in another
+    order than ``F.conv2d``, so results agree to ~1e-6 relative, not
+    bitwise.
+    """
+    radius = _check_conv(x, weight, bias)
+    size = plan.cell_size
+    batch, _, height, width = x.shape
+    n_rows, n_cols = plan.grid
+    if (n_rows * size, n_cols * size) != (height, width):
+        raise ValueError(f"plan was made for a {n_rows * size}×{n_cols * size} image, x is {height}×{width}")
+    if radius > size:
+        raise ValueError(f"kernel radius {radius} must be <= plan.cell_size {size}")
+    c_out = weight.shape[0]
+
+    # Cell-constant part, at cell resolution.
+    coarse = F.avg_pool2d(x, size) if approximate else x[:, :, ::size, ::size]  # (B, C_in, n_r, n_c)
+    classes = _phase_classes(size, radius)
+    one_hots = [torch.as_tensor(one_hot, dtype=weight.dtype) for _, one_hot in classes]
+    kernels = torch.cat([
+        torch.einsum("ya,ocab,xb->ocyx", row_hot, weight, col_hot)  # (C_out, C_in, 3, 3)
+        for row_hot in one_hots for col_hot in one_hots
+    ])  # (n_classes² · C_out, C_in, 3, 3)
+    coarse_out = F.conv2d(coarse, kernels, padding=1)  # (B, n_classes² · C_out, n_r, n_c)
+    if bias is not None:
+        coarse_out = coarse_out + bias.repeat(len(classes) ** 2)[None, :, None, None]
+    out = x.new_empty(batch, c_out, height, width)
+    view = out.view(batch, c_out, n_rows, size, n_cols, size)
+    index = 0
+    for row_slice, _ in classes:
+        for col_slice, _ in classes:
+            block = coarse_out[:, index * c_out : (index + 1) * c_out]  # (B, C_out, n_r, n_c)
+            view[:, :, :, row_slice, :, col_slice] = block[:, :, :, None, :, None]
+            index += 1
+
+    # Residual part, on the active tiles only.
+    n_active = len(plan.active_rows)
+    if n_active:
+        rows, cols = plan.active_rows, plan.active_cols
+        tiles = x.view(batch, -1, n_rows, size, n_cols, size)[:, :, rows, :, cols, :]  # (n_a, B, C_in, S, S)
+        tiles = tiles - coarse[:, :, rows, cols].permute(2, 0, 1)[..., None, None]
+        tile_out = F.conv2d(tiles.reshape(n_active * batch, -1, size, size), weight, padding=2 * radius)
+        side = size + 2 * radius  # (n_a·B, C_out, S + 2r, S + 2r)
+        padded_width = width + 2 * radius
+        offsets = (torch.arange(side)[:, None] * padded_width + torch.arange(side)[None, :]).reshape(-1)
+        starts = rows * size * padded_width + cols * size
+        flat_index = (starts[:, None] + offsets[None, :]).reshape(-1)  # (n_a · side²,)
+        values = tile_out.reshape(n_active, batch, c_out, side * side).permute(1, 2, 0, 3)
+        accumulator = x.new_zeros(batch * c_out, (height + 2 * radius) * padded_width)
+        accumulator.index_add_(1, flat_index, values.reshape(batch * c_out, -1))
+        accumulator = accumulator.view(batch, c_out, height + 2 * radius, padded_width)
+        out += accumulator[:, :, radius : radius + height, radius : radius + width]
+    return out
+
+
+def conv_macs(
+    shape: tuple[int, int, int, int], kernel_size: int, c_out: int, *, plan: ConvPlan | None = None, n_leaves: int | None = None
+) -> dict[str, int]:
+    """Multiply–adds of the dense, exact-quadtree and naive per-leaf convolutions.
+
+    .. math::
+
+        \\text{dense} = k^2 C_{in} C_{out} H W, \\quad
+        \\text{exact} = n_{active}(S + 2r)^2 k^2 C_{in} C_{out} + 9(2r+1)^2 C_{in} C_{out} \\tfrac{HW}{S^2}, \\quad
+        \\text{naive} = k^2 C_{in} C_{out} N'
+
+    Examples
+    --------
+    >>> conv_macs((1, 1, 8, 8), 3, 1, n_leaves=4)
+    {'dense': 576, 'naive': 36}
+    """
+    batch, c_in, height, width = shape
+    per_position = kernel_size**2 * c_in * c_out * batch
+    macs = {"dense": per_position * height * width}
+    if plan is not None:
+        radius, size = kernel_size // 2, plan.cell_size
+        n_classes = len(_phase_classes(size, radius))
+        macs["exact"] = (
+            len(plan.active_rows) * (size + 2 * radius) ** 2 * per_position
+            + 9 * n_classes**2 * c_in * c_out * batch * plan.grid[0] * plan.grid[1]
+        )
+    if n_leaves is not None:
+        macs["naive"] = per_position * n_leaves
+    return macs
