@@ -343,7 +343,9 @@ def _check_conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None
         raise ValueError(f"weight expects {c_in} input channels but x has {x.shape[1]}")
     if bias is not None and tuple(bias.shape) != (c_out,):
         raise ValueError(f"bias must have shape ({c_out},), got {tuple(bias.shape)}")
-    if not torch.isfinite(x).all():
+    # One cheap reduction first: NaN and inf propagate into the sum; only a
+    # non-finite sum (or a huge finite input overflowing it) needs the full check.
+    if not torch.isfinite(x.sum()) and not torch.isfinite(x).all():
         raise ValueError("x must not contain NaN or inf")
     return kh // 2
 
@@ -538,12 +540,10 @@ def conv2d_quadtree(
     # Cell-constant part, at cell resolution.
     coarse = F.avg_pool2d(x, size) if approximate else x[:, :, ::size, ::size]  # (B, C_in, n_r, n_c)
     classes = _phase_classes(size, radius)
-    one_hots = [torch.as_tensor(one_hot, dtype=weight.dtype) for _, one_hot in classes]
-    kernels = torch.cat([
-        torch.einsum("ya,ocab,xb->ocyx", row_hot, weight, col_hot)  # (C_out, C_in, 3, 3)
-        for row_hot in one_hots for col_hot in one_hots
-    ])  # (n_classes² · C_out, C_in, 3, 3)
-    coarse_out = F.conv2d(coarse, kernels, padding=1)  # (B, n_classes² · C_out, n_r, n_c)
+    one_hots = torch.as_tensor(np.stack([one_hot for _, one_hot in classes]), dtype=weight.dtype)  # (n, 3, k)
+    kernels = torch.einsum("pya,ocab,qxb->pqocyx", one_hots, weight, one_hots)  # (n, n, C_out, C_in, 3, 3)
+    kernels = kernels.reshape(-1, weight.shape[1], 3, 3)  # (n² · C_out, C_in, 3, 3)
+    coarse_out = F.conv2d(coarse, kernels, padding=1)  # (B, n² · C_out, n_r, n_c)
     if bias is not None:
         coarse_out = coarse_out + bias.repeat(len(classes) ** 2)[None, :, None, None]
     out = x.new_empty(batch, c_out, height, width)
@@ -562,16 +562,17 @@ def conv2d_quadtree(
         tiles = x.view(batch, -1, n_rows, size, n_cols, size)[:, :, rows, :, cols, :]  # (n_a, B, C_in, S, S)
         tiles = tiles - coarse[:, :, rows, cols].permute(2, 0, 1)[..., None, None]
         tile_out = F.conv2d(tiles.reshape(n_active * batch, -1, size, size), weight, padding=2 * radius)
-        side = size + 2 * radius  # (n_a·B, C_out, S + 2r, S + 2r)
-        padded_width = width + 2 * radius
-        offsets = (torch.arange(side)[:, None] * padded_width + torch.arange(side)[None, :]).reshape(-1)
-        starts = rows * size * padded_width + cols * size
-        flat_index = (starts[:, None] + offsets[None, :]).reshape(-1)  # (n_a · side²,)
-        values = tile_out.reshape(n_active, batch, c_out, side * side).permute(1, 2, 0, 3)
-        accumulator = x.new_zeros(batch * c_out, (height + 2 * radius) * padded_width)
-        accumulator.index_add_(1, flat_index, values.reshape(batch * c_out, -1))
-        accumulator = accumulator.view(batch, c_out, height + 2 * radius, padded_width)
-        out += accumulator[:, :, radius : radius + height, radius : radius + width]
+        side = size + 2 * radius  # tile outputs are (n_a·B, C_out, S + 2r, S + 2r)
+        span = torch.arange(side) - radius
+        out_rows = (rows[:, None] * size + span)[:, :, None]  # (n_a, side, 1)
+        out_cols = (cols[:, None] * size + span)[:, None, :]  # (n_a, 1, side)
+        inside = ((out_rows >= 0) & (out_rows < height) & (out_cols >= 0) & (out_cols < width))
+        flat_index = (out_rows * width + out_cols)[inside]  # halo pixels outside the image dropped
+        values = tile_out.reshape(n_active, batch, c_out, side, side).permute(1, 2, 0, 3, 4)
+        # Halos of neighbouring active tiles overlap, hence an accumulating scatter.
+        out.view(batch * c_out, height * width).index_add_(
+            1, flat_index, values[:, :, inside].reshape(batch * c_out, -1)
+        )
     return out
 
 
