@@ -124,3 +124,26 @@ def plot_timings(
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     return ax
+
+
+def show_leaves(
+    image: np.ndarray,
+    leaves: np.ndarray | Sequence[tuple[int, int, int]],
+    ax: Axes | None = None,
+    *,
+    title: str = "quadtree leaves",
+    colour: str = "#35b779",
+    linewidth: float = 0.6,
+) -> Axes:
+    """Draw an image (or map) with the outline of every (row, col, size) leaf."""
+    from matplotlib.collections import PolyCollection
+
+    ax = show_image(image, ax, title=title) if image.ndim == 3 else show_map(image, ax, title=title, cmap="gray")
+    array = np.asarray(leaves, dtype=float).reshape(-1, 3)
+    top, left, size = array[:, 0] - 0.5, array[:, 1] - 0.5, array[:, 2]
+    squares = np.stack([
+        np.stack([left, top], 1), np.stack([left + size, top], 1),
+        np.stack([left + size, top + size], 1), np.stack([left, top + size], 1),
+    ], axis=1)
+    ax.add_collection(PolyCollection(squares, facecolors="none", edgecolors=colour, linewidths=linewidth))
+    return ax

@@ -19,7 +19,7 @@ from IPython.display import display
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from course_lib import baselines, images, viz
+from course_lib import baselines, images, quadtree, viz
 
 
 @lru_cache(maxsize=16)
@@ -90,4 +90,26 @@ def lc_explorer(sample: str = "astronaut") -> widgets.interactive:
         image_name=widgets.Dropdown(options=list(images.SAMPLES), value=sample, description="image"),
         channels=widgets.ToggleButtons(options=["grey", "rgb"], value="grey", description="channels"),
         blur_sigma=widgets.FloatSlider(value=0.0, min=0.0, max=10.0, step=0.5, description="blur σ"),
+    )
+
+
+def quadtree_explorer(sample: str = "camera") -> widgets.interactive:
+    """Threshold τ, minimum leaf size and criterion → leaves and reconstruction (notebook 08, §1)."""
+
+    def draw(axes: list[Axes], image_name: str, threshold: float, min_size: int, criterion: str) -> None:
+        image = images.to_grey(_sample(image_name))
+        leaves = quadtree.decompose_array(image, threshold, min_size, criterion=criterion)
+        summary = quadtree.summarize(image, leaves, min_size=min_size)
+        viz.show_leaves(image, leaves, axes[0], title=f"N' = {summary.n_leaves} leaves\nN'/N² = {summary.leaf_fraction:.3f}")
+        viz.show_map(
+            quadtree.reconstruct(image, leaves), axes[1], cmap="gray", vmin=0, vmax=1,
+            title=f"mean fill: PSNR {summary.psnr_db:.1f} dB\n{summary.min_size_area:.0%} of the area in min-size leaves",
+        )
+
+    return figure_explorer(
+        draw,
+        image_name=widgets.Dropdown(options=list(images.SAMPLES), value=sample, description="image"),
+        threshold=widgets.FloatSlider(value=0.2, min=0.0, max=1.0, step=0.02, description="τ"),
+        min_size=widgets.Dropdown(options=[1, 2, 4, 8, 16], value=2, description="min size"),
+        criterion=widgets.ToggleButtons(options=["range", "std"], value="range", description="criterion"),
     )

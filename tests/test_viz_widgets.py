@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from course_lib import timing, viz, widgets
+from course_lib import quadtree, timing, viz, widgets
 
 
 def test_plot_helpers_draw_titled_axes():
@@ -52,3 +52,19 @@ def test_median_ms_validates_its_arguments():
         timing.median_ms(lambda: None, repeat=0)
     with pytest.raises(ValueError, match="warmup must be"):
         timing.median_ms(lambda: None, warmup=-1)
+
+
+def test_show_leaves_draws_one_outline_per_leaf():
+    image = np.zeros((8, 8))
+    image[0, 0] = 1.0
+    leaves = quadtree.decompose_array(image, 0.5)
+    ax = viz.show_leaves(image, leaves)
+    assert len(ax.collections[0].get_paths()) == len(leaves)
+    plt.close("all")
+
+
+def test_quadtree_explorer_titles_report_the_summary():
+    explorer = widgets.quadtree_explorer("textured_square")
+    titles = [ax.get_title() for ax in explorer.figure.axes]
+    assert titles[0].startswith("N' = ") and "PSNR" in titles[1]
+    plt.close("all")
