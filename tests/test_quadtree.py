@@ -313,3 +313,76 @@ def test_mac_counts():
 def test_bad_conv_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ---------------------------------------------------------------- occlusion
+class _RegionModel(torch.nn.Module):
+    """Class 0 scores the summed red channel inside one 8×8 square; the rest is ignored."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        score = x[:, 0, 40:48, 8:16].sum(dim=(1, 2))
+        return torch.stack([score, -score], dim=1)
+
+
+def _region_input() -> torch.Tensor:
+    return torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(12))
+
+
+def test_refine_all_equals_dense_and_counts_passes():  # oracle 20
+    model, x = _RegionModel(), _region_input()
+    dense, dense_passes = qt.dense_occlusion(model, x, 0, cell_size=4)
+    result = qt.coarse_to_fine_occlusion(model, x, 0, start_size=16, min_size=4, policy="all")
+    np.testing.assert_allclose(result.saliency_map, dense, atol=1e-5)
+    assert dense_passes == 16 * 16 + 1
+    assert result.n_passes == 4**2 + 8**2 + 16**2 + 1
+
+
+@pytest.mark.parametrize("policy", ["absolute", "midrange", "top"])
+def test_pass_count_is_bounded(policy):  # oracle 21
+    model, x = _RegionModel(), _region_input()
+    result = qt.coarse_to_fine_occlusion(model, x, 0, start_size=16, min_size=4, policy=policy, threshold=0.1)
+    assert result.n_passes <= 4**2 + 8**2 + 16**2 + 1
+    np.testing.assert_array_equal(qt.coverage(result.leaves, (64, 64)), 1)
+
+
+@pytest.mark.parametrize("policy", ["absolute", "midrange"])
+def test_ignored_regions_are_not_refined(policy):  # oracle 22 (the "top" policy always refines a fixed share)
+    model, x = _RegionModel(), _region_input()
+    result = qt.coarse_to_fine_occlusion(model, x, 0, start_size=16, min_size=4, policy=policy, threshold=0.1, baseline=0.0)
+    small = result.leaves[result.leaves[:, 2] < 16]
+    # Every refined cell overlaps the 16-px cell holding the region the model reads.
+    assert len(small) > 0
+    assert np.all((small[:, 0] // 16 == 2) & (small[:, 1] // 16 == 0))
+
+
+def test_single_target_argmax_cell_matches_dense():  # oracle 23
+    model, x = _RegionModel(), _region_input()
+    dense, _ = qt.dense_occlusion(model, x, 0, cell_size=4, baseline=0.0)
+    result = qt.coarse_to_fine_occlusion(model, x, 0, start_size=16, min_size=4, threshold=0.02, baseline=0.0)
+    assert np.unravel_index(result.saliency_map.argmax(), (64, 64)) == np.unravel_index(dense.argmax(), (64, 64))
+    assert result.n_passes < 0.25 * (16 * 16 + 1)
+
+
+def test_occlusion_leaves_model_mode_and_input_untouched():
+    model, x = _RegionModel(), _region_input()
+    before = x.clone()
+    model.train()
+    qt.occlusion_drops(model, x, 0, [(0, 0, 8)], baseline=0.0)
+    assert model.training
+    torch.testing.assert_close(x, before, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"start_size": 12, "min_size": 4}, "start_size must be a power of two"),
+        ({"start_size": 16, "min_size": 32}, "must be <= start_size"),
+        ({"start_size": 16, "min_size": 4, "policy": "best"}, "policy must be one of"),
+        ({"start_size": 128, "min_size": 4}, "multiples of start_size"),
+    ],
+)
+def test_bad_occlusion_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        qt.coarse_to_fine_occlusion(_RegionModel(), _region_input(), 0, **kwargs)
+    with pytest.raises(ValueError, match=r"x must be a tensor of shape \(1, C, H, W\)"):
+        qt.occlusion_drops(_RegionModel(), torch.zeros(2, 3, 8, 8), 0, [(0, 0, 4)])
