@@ -147,3 +147,30 @@ def show_leaves(
     ], axis=1)
     ax.add_collection(PolyCollection(squares, facecolors="none", edgecolors=colour, linewidths=linewidth))
     return ax
+
+
+def show_scanpath(
+    image: np.ndarray,
+    fixations: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    ior_radius: float | None = None,
+    title: str = "scanpath",
+    colour: str = "#fde725",
+) -> Axes:
+    """Draw numbered fixations (row, col in image pixels) joined in order.
+
+    With ``ior_radius`` (image pixels) each fixation's inhibition-of-return
+    disk is outlined too.
+    """
+    from matplotlib.patches import Circle
+
+    ax = show_image(image, ax, title=title) if image.ndim == 3 else show_map(image, ax, title=title)
+    points = np.asarray(fixations, dtype=float).reshape(-1, 2)
+    ax.plot(points[:, 1], points[:, 0], "-", color=colour, linewidth=1.2, alpha=0.8)
+    for number, (row, col) in enumerate(points, start=1):
+        ax.plot(col, row, "o", markersize=14, markerfacecolor="black", markeredgecolor=colour, alpha=0.8)
+        ax.text(col, row, str(number), color=colour, ha="center", va="center", fontsize=8, fontweight="bold")
+        if ior_radius is not None:
+            ax.add_patch(Circle((col, row), ior_radius, fill=False, edgecolor=colour, linestyle="--", linewidth=0.8))
+    return ax

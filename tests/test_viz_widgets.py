@@ -68,3 +68,10 @@ def test_quadtree_explorer_titles_report_the_summary():
     titles = [ax.get_title() for ax in explorer.figure.axes]
     assert titles[0].startswith("N' = ") and "PSNR" in titles[1]
     plt.close("all")
+
+
+def test_show_scanpath_numbers_fixations_and_draws_ior_disks():
+    ax = viz.show_scanpath(np.zeros((20, 30, 3)), np.array([[5, 5], [10, 20]]), ior_radius=3)
+    assert [text.get_text() for text in ax.texts] == ["1", "2"]
+    assert len(ax.patches) == 2
+    plt.close("all")
