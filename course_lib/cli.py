@@ -2,27 +2,28 @@
 
 ``saliency-course map IMAGE --method lc -o out.png`` writes a saliency map of
 an image file or sample as an 8-bit grey PNG.  Methods are looked up in
-:data:`METHODS`, which later modules extend; each entry is imported only when
-it is used, so ``--help`` stays fast.
+:data:`METHODS`, which later modules extend.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
-METHODS: dict[str, str] = {
-    "lc": "course_lib.baselines:lc_saliency",
-}
-"""Saliency methods for ``saliency-course map --method``: name → "module:function".
+from course_lib import baselines
 
-Every function takes a course image (float32 (H, W, 3) RGB in [0, 1]) and
-returns a float32 (H, W) map in [0, 1].
+METHODS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    **baselines.METHODS,
+}
+"""Saliency methods for ``saliency-course map --method``, by name.
+
+The fast baselines come from :data:`course_lib.baselines.METHODS`; models of
+later notebooks are added here.  Every function takes a course image (float32
+(H, W, 3) RGB in [0, 1]) and returns a float32 (H, W) map in [0, 1].
 """
 
 
@@ -36,8 +37,7 @@ def resolve_method(name: str) -> Callable[[np.ndarray], np.ndarray]:
     """
     if name not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {name!r}")
-    module_name, function_name = METHODS[name].split(":")
-    return getattr(importlib.import_module(module_name), function_name)
+    return METHODS[name]
 
 
 def _map_command(args: argparse.Namespace) -> int:
