@@ -96,6 +96,15 @@ def check_positive(value: float, *, name: str, allow_zero: bool = False) -> floa
     return number
 
 
+def check_count(value: object, *, name: str, minimum: int = 0) -> int:
+    """Return ``value`` as int if it is an integer >= ``minimum`` (bools refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
 def check_choice(value: object, choices: Iterable[str], *, name: str) -> str:
     """Return ``value`` if it is one of ``choices``, else raise ``ValueError``."""
     options = tuple(choices)

@@ -25,14 +25,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_choice, check_image, check_positive
+from course_lib._validation import check_choice, check_count, check_image, check_positive
 from course_lib.stimuli import SearchArray, search_array
-
-
-def _check_count(value: object, *, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def default_ior_radius(shape: tuple[int, ...]) -> float:
@@ -143,7 +137,7 @@ def scanpath(saliency: npt.ArrayLike, n_fixations: int, ior_radius: float | None
     [[2, 3], [15, 15]]
     """
     checked = check_image(saliency, ndim=(2,), name="saliency")
-    n_fixations = _check_count(n_fixations, name="n_fixations")
+    n_fixations = check_count(n_fixations, name="n_fixations", minimum=1)
     radius = default_ior_radius(checked.shape) if ior_radius is None else check_positive(ior_radius, name="ior_radius")
     working = np.array(checked, dtype=np.float64, copy=True)
     fixations: list[tuple[int, int]] = []
@@ -256,7 +250,7 @@ def simulate_attention(
     True
     """
     checked = check_image(saliency, ndim=(2,), name="saliency")
-    n_fixations = _check_count(n_fixations, name="n_fixations")
+    n_fixations = check_count(n_fixations, name="n_fixations", minimum=1)
     radius = default_ior_radius(checked.shape) if ior_radius is None else check_positive(ior_radius, name="ior_radius")
     dt = check_positive(dt_ms, name="dt_ms") * 1e-3
     tau_ior = check_positive(ior_decay_ms, name="ior_decay_ms") * 1e-3
@@ -424,7 +418,7 @@ def search_experiment(
     -------
     SearchResult
     """
-    n_trials = _check_count(n_trials, name="n_trials")
+    n_trials = check_count(n_trials, name="n_trials", minimum=1)
     saliency_fn = _default_saliency if saliency_fn is None else saliency_fn
     sizes = np.asarray(set_sizes, dtype=np.int64)
     if sizes.ndim != 1 or sizes.size == 0:

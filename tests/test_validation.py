@@ -49,3 +49,13 @@ def test_shape_and_range_checks():
         v.check_same_shape(np.zeros((2, 3)), np.zeros((3, 2)), names=("a", "b"))
     with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
         v.check_unit_range(np.array([1.5]))
+
+
+def test_check_count():
+    assert v.check_count(3, name="n", minimum=1) == 3
+    with pytest.raises(TypeError, match="n must be an integer, got float"):
+        v.check_count(3.0, name="n")
+    with pytest.raises(TypeError, match="n must be an integer, got bool"):
+        v.check_count(True, name="n")
+    with pytest.raises(ValueError, match="n must be an integer >= 1, got 0"):
+        v.check_count(0, name="n", minimum=1)
