@@ -621,6 +621,104 @@ def conv2d_quadtree(
     return out
 
 
+def synthetic_scene(channels: int, side: int, *, cell_size: int, fraction: float, seed: int = 0) -> torch.Tensor:
+    """A (1, C, side, side) test input: flat 64-px blocks, a ``fraction`` of textured cells.
+
+    The blocks hold random constant values; ``round(fraction · cells)``
+    randomly chosen ``cell_size`` cells hold uniform noise instead, so the
+    detailed area f is known exactly.  Used by notebook 08, the tests and
+    ``benchmarks/bench_quadtree.py``.
+    """
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction must lie in [0, 1], got {fraction!r}")
+    if side % 64 or side % cell_size:
+        raise ValueError(f"side must be a multiple of 64 and of cell_size, got side={side}, cell_size={cell_size}")
+    generator = torch.Generator().manual_seed(seed)
+    coarse = torch.rand(1, channels, side // 64, side // 64, generator=generator)
+    x = F.interpolate(coarse, scale_factor=64, mode="nearest")
+    n = side // cell_size
+    active = torch.zeros(n * n, dtype=torch.bool)
+    active[torch.randperm(n * n, generator=generator)[: round(fraction * n * n)]] = True
+    mask = active.view(n, n).repeat_interleave(cell_size, 0).repeat_interleave(cell_size, 1)
+    return torch.where(mask, torch.rand(1, channels, side, side, generator=generator), x).contiguous()
+
+
+@dataclass(frozen=True)
+class ConvTiming:
+    """One row of :func:`measure_conv_speedup`."""
+
+    channels: int
+    kernel_size: int
+    fraction: float
+    dense_ms: float
+    quadtree_ms: float
+    plan_ms: float
+    flop_ideal: float
+    relative_error: float
+
+    @property
+    def speedup(self) -> float:
+        """Dense time / quadtree time (plan made once, outside the timing)."""
+        return self.dense_ms / self.quadtree_ms
+
+    @property
+    def speedup_with_plan(self) -> float:
+        """Dense time / (quadtree + plan) time: the plan paid on every call."""
+        return self.dense_ms / (self.quadtree_ms + self.plan_ms)
+
+
+def measure_conv_speedup(
+    channels: int,
+    kernel_size: int,
+    fractions: tuple[float, ...] | list[float],
+    *,
+    side: int = 512,
+    cell_size: int = 64,
+    repeat: int = 5,
+    seed: int = 0,
+) -> list[ConvTiming]:
+    """Time dense vs exact quadtree convolution on :func:`synthetic_scene` inputs.
+
+    For each detailed-area fraction f: medians of ``repeat`` interleaved
+    runs after one warm-up, under ``torch.inference_mode``, plus the
+    FLOP-ideal ratio from :func:`conv_macs` and the relative L2 error.
+    Wall-clock numbers depend on the machine; compare ratios within a run.
+    """
+    import statistics
+    import time
+
+    generator = torch.Generator().manual_seed(seed)
+    weight = torch.randn(channels, channels, kernel_size, kernel_size, generator=generator) / (kernel_size * channels**0.5)
+    bias = torch.randn(channels, generator=generator)
+    rows = []
+    for fraction in fractions:
+        x = synthetic_scene(channels, side, cell_size=cell_size, fraction=fraction, seed=seed + 1)
+        with torch.inference_mode():
+            plan = conv_plan(x, cell_size)
+            calls = {
+                "dense": lambda: conv2d_dense(x, weight, bias),
+                "quadtree": lambda: conv2d_quadtree(x, weight, bias, plan=plan),
+                "plan": lambda: conv_plan(x, cell_size),
+            }
+            times: dict[str, list[float]] = {name: [] for name in calls}
+            for call in calls.values():
+                call()
+            for _ in range(repeat):
+                for name, call in calls.items():
+                    start = time.perf_counter()
+                    call()
+                    times[name].append((time.perf_counter() - start) * 1e3)
+            dense = conv2d_dense(x, weight, bias)
+            error = float((conv2d_quadtree(x, weight, bias, plan=plan) - dense).norm() / dense.norm())
+        macs = conv_macs(tuple(x.shape), kernel_size, channels, plan=plan)
+        rows.append(ConvTiming(
+            channels, kernel_size, plan.active_fraction, statistics.median(times["dense"]),
+            statistics.median(times["quadtree"]), statistics.median(times["plan"]),
+            macs["dense"] / macs["exact"], error,
+        ))
+    return rows
+
+
 def conv_macs(
     shape: tuple[int, int, int, int], kernel_size: int, c_out: int, *, plan: ConvPlan | None = None, n_leaves: int | None = None
 ) -> dict[str, int]:
@@ -838,3 +936,25 @@ def coarse_to_fine_occlusion(
     leaves = np.concatenate(final_boxes).astype(np.int64)
     saliency = _paint(leaves, np.concatenate(final_drops), (height, width)).astype(np.float32)
     return CoarseToFineResult(saliency, leaves, n_passes)
+
+
+def compare_to_dense(
+    result: CoarseToFineResult, dense_map: np.ndarray, dense_passes: int
+) -> tuple[float, float]:
+    """(fraction of the dense forward passes used, Pearson correlation with the dense map).
+
+    Examples
+    --------
+    >>> result = CoarseToFineResult(np.array([[1.0, 0.0]], np.float32), np.zeros((0, 3), np.int64), 5)
+    >>> compare_to_dense(result, np.array([[2.0, 0.0]]), 10)
+    (0.5, 1.0)
+    """
+    a = np.asarray(result.saliency_map, dtype=np.float64).ravel()
+    b = np.asarray(dense_map, dtype=np.float64).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"dense_map must have the result's shape {result.saliency_map.shape}, got {np.shape(dense_map)}")
+    if a.std() == 0 or b.std() == 0:
+        correlation = 0.0  # a flat map carries no ranking; 0 rather than NaN
+    else:
+        correlation = float(np.corrcoef(a, b)[0, 1])
+    return result.n_passes / dense_passes, round(correlation, 12)

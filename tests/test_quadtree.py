@@ -172,13 +172,7 @@ def test_reconstruct_keeps_channels_and_psnr_is_finite():
 
 # ---------------------------------------------------------------- convolution
 def _scene(channels: int, side: int, cell: int, fraction: float, seed: int) -> torch.Tensor:
-    """Piecewise-constant 64-px blocks with a random fraction of textured cells."""
-    generator = torch.Generator().manual_seed(seed)
-    coarse = torch.rand(1, channels, side // 64, side // 64, generator=generator)
-    x = F.interpolate(coarse, scale_factor=64, mode="nearest")
-    active = torch.rand(side // cell, side // cell, generator=generator) < fraction
-    mask = active.repeat_interleave(cell, 0).repeat_interleave(cell, 1)
-    return torch.where(mask, torch.rand(1, channels, side, side, generator=generator), x)
+    return qt.synthetic_scene(channels, side, cell_size=cell, fraction=fraction, seed=seed)
 
 
 def _weights(c_in: int, c_out: int, k: int, seed: int = 0):
@@ -386,3 +380,29 @@ def test_bad_occlusion_arguments(kwargs, match):
         qt.coarse_to_fine_occlusion(_RegionModel(), _region_input(), 0, **kwargs)
     with pytest.raises(ValueError, match=r"x must be a tensor of shape \(1, C, H, W\)"):
         qt.occlusion_drops(_RegionModel(), torch.zeros(2, 3, 8, 8), 0, [(0, 0, 4)])
+
+
+def test_synthetic_scene_has_the_requested_detailed_fraction():
+    x = qt.synthetic_scene(2, 128, cell_size=16, fraction=0.25, seed=0)
+    assert qt.conv_plan(x, 16).active_fraction == 0.25
+    with pytest.raises(ValueError, match="fraction must lie"):
+        qt.synthetic_scene(2, 128, cell_size=16, fraction=1.5)
+    with pytest.raises(ValueError, match="multiple of 64"):
+        qt.synthetic_scene(2, 96, cell_size=16, fraction=0.5)
+
+
+def test_measure_conv_speedup_reports_consistent_rows():
+    rows = qt.measure_conv_speedup(4, 3, [0.0, 0.5], side=64, cell_size=16, repeat=1)
+    assert [row.fraction for row in rows] == [0.0, 0.5]
+    assert all(row.relative_error < RTOL_CONV and row.dense_ms > 0 and row.flop_ideal > 0 for row in rows)
+    assert rows[0].flop_ideal > rows[1].flop_ideal
+    assert rows[1].speedup == rows[1].dense_ms / rows[1].quadtree_ms
+
+
+def test_compare_to_dense_and_its_errors():
+    model, x = _RegionModel(), _region_input()
+    dense, passes = qt.dense_occlusion(model, x, 0, cell_size=4)
+    result = qt.coarse_to_fine_occlusion(model, x, 0, start_size=16, min_size=4, policy="all")
+    assert qt.compare_to_dense(result, dense, passes) == (337 / 257, 1.0)
+    with pytest.raises(ValueError, match="dense_map must have"):
+        qt.compare_to_dense(result, dense[:8], passes)
