@@ -79,6 +79,19 @@ def _textured_square() -> np.ndarray:
     return np.repeat(grey[:, :, None], 3, axis=2)
 
 
+def _smooth_field() -> np.ndarray:
+    """Grey noise blurred with a Gaussian of σ = 16 px, stretched to [0, 1]."""
+    noise = np.random.default_rng(1).random((512, 512)).astype(np.float32)
+    field = cv2.GaussianBlur(noise, (0, 0), 16)
+    field = (field - field.min()) / (field.max() - field.min())
+    return np.repeat(field[:, :, None], 3, axis=2)
+
+
+def _uniform_noise() -> np.ndarray:
+    grey = np.random.default_rng(2).random((512, 512)).astype(np.float32)
+    return np.repeat(grey[:, :, None], 3, axis=2)
+
+
 SAMPLES: dict[str, Callable[[], np.ndarray]] = {
     # Natural photographs shipped inside the scikit-image wheel (no download).
     "astronaut": _skimage_sample("astronaut"),
@@ -90,6 +103,8 @@ SAMPLES: dict[str, Callable[[], np.ndarray]] = {
     "colour_pop_out": _colour_pop_out,
     "orientation_pop_out": _orientation_pop_out,
     "textured_square": _textured_square,
+    "smooth_field": _smooth_field,
+    "uniform_noise": _uniform_noise,
 }
 """Sample images by name: a few photographs and generated test patterns.
 

@@ -134,11 +134,12 @@ def show_leaves(
     title: str = "quadtree leaves",
     colour: str = "#35b779",
     linewidth: float = 0.6,
+    cmap: str = "gray",
 ) -> Axes:
-    """Draw an image (or map) with the outline of every (row, col, size) leaf."""
+    """Draw an image (or map, with ``cmap``) with the outline of every (row, col, size) leaf."""
     from matplotlib.collections import PolyCollection
 
-    ax = show_image(image, ax, title=title) if image.ndim == 3 else show_map(image, ax, title=title, cmap="gray")
+    ax = show_image(image, ax, title=title) if image.ndim == 3 else show_map(image, ax, title=title, cmap=cmap)
     array = np.asarray(leaves, dtype=float).reshape(-1, 3)
     top, left, size = array[:, 0] - 0.5, array[:, 1] - 0.5, array[:, 2]
     squares = np.stack([

@@ -19,7 +19,7 @@ from IPython.display import display
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from course_lib import baselines, images, quadtree, viz
+from course_lib import baselines, datasets, images, models, quadtree, viz
 
 
 @lru_cache(maxsize=16)
@@ -112,4 +112,37 @@ def quadtree_explorer(sample: str = "camera") -> widgets.interactive:
         threshold=widgets.FloatSlider(value=0.2, min=0.0, max=1.0, step=0.02, description="τ"),
         min_size=widgets.Dropdown(options=[1, 2, 4, 8, 16], value=2, description="min size"),
         criterion=widgets.ToggleButtons(options=["range", "std"], value="range", description="criterion"),
+    )
+
+
+@lru_cache(maxsize=4)
+def _dense_occlusion_case(index: int, cell_size: int) -> tuple:
+    model = models.load_model("shapes-cnn")
+    batch = datasets.make_split(index + 1, split="test")
+    x = images.to_tensor(batch.images[index])
+    target = int(batch.labels[index])
+    dense, passes = quadtree.dense_occlusion(model, x, target, cell_size=cell_size, batch_size=256)
+    return model, batch.images[index], x, target, dense, passes
+
+
+def occlusion_explorer(index: int = 0, *, min_size: int = 2) -> widgets.interactive:
+    """Policy × threshold for coarse-to-fine occlusion vs the dense map (notebook 08, §4).
+
+    The dense map of held-out test image ``index`` is computed once and cached.
+    """
+
+    def draw(axes: list[Axes], policy: str, threshold: float) -> None:
+        model, image, x, target, dense, passes = _dense_occlusion_case(index, min_size)
+        result = quadtree.coarse_to_fine_occlusion(
+            model, x, target, start_size=16, min_size=min_size, policy=policy, threshold=threshold, batch_size=256
+        )
+        share, pearson = quadtree.compare_to_dense(result, dense, passes)
+        viz.show_map(dense, axes[0], title=f"dense {min_size}-px occlusion\n{passes} passes")
+        viz.show_leaves(result.saliency_map, result.leaves, axes[1], cmap=viz.MAP_CMAP,
+                        title=f"coarse-to-fine: {result.n_passes} passes ({share:.0%})\nPearson {pearson:.3f}")
+
+    return figure_explorer(
+        draw,
+        policy=widgets.Dropdown(options=["absolute", "midrange", "top", "all"], value="absolute", description="policy"),
+        threshold=widgets.FloatLogSlider(value=0.02, base=10, min=-3, max=0, step=0.1, description="threshold"),
     )

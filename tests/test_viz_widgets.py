@@ -75,3 +75,11 @@ def test_show_scanpath_numbers_fixations_and_draws_ior_disks():
     assert [text.get_text() for text in ax.texts] == ["1", "2"]
     assert len(ax.patches) == 2
     plt.close("all")
+
+
+def test_occlusion_explorer_reports_passes_and_correlation():
+    explorer = widgets.occlusion_explorer(0, min_size=8)
+    titles = [ax.get_title() for ax in explorer.figure.axes]
+    assert "65 passes" in titles[0]
+    assert "Pearson" in titles[1]
+    plt.close("all")
