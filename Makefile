@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-$(PYPROJECT_HASH)
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test bench clean
+.PHONY: install lab test bench student grade clean
 
 install: $(STAMP)
 
@@ -31,6 +31,15 @@ test: install
 
 bench: install
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Student versions of the notebooks (solutions -> stubs, hidden tests removed).
+student: install
+	$(VENV)/bin/saliency-course student --out build/student
+
+# Grade submitted notebooks: make grade SUBMISSIONS=path/to/submitted (one folder per student).
+SUBMISSIONS ?= submitted
+grade: install
+	$(VENV)/bin/saliency-course grade $(SUBMISSIONS) --out build/gradebook.csv
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

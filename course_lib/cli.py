@@ -3,6 +3,11 @@
 ``saliency-course map IMAGE --method lc -o out.png`` writes a saliency map of
 an image file or sample as an 8-bit grey PNG.  Methods are looked up in
 :data:`METHODS`, which later modules extend.
+
+``saliency-course student [--out DIR] [--self-study]`` builds the student
+versions of the notebooks and ``saliency-course grade SUBMISSIONS [--out
+gradebook.csv] [--timeout S]`` grades submitted notebooks; both call
+:mod:`course_lib.grading`, imported only when used.
 """
 
 from __future__ import annotations
@@ -62,6 +67,38 @@ def _map_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _student_command(args: argparse.Namespace) -> int:
+    from course_lib import grading
+
+    out = args.out or ("build/self-study" if args.self_study else "build/student")
+    written = grading.build_student_version(args.source, out, self_study=args.self_study)
+    kind = "self-study" if args.self_study else "student"
+    print(f"wrote {len(written)} {kind} notebook(s) to {out}")
+    return 0
+
+
+def _grade_command(args: argparse.Namespace) -> int:
+    from course_lib import grading
+
+    feedback = args.feedback or str(Path(args.out).parent / "feedback")
+    grades = grading.grade_submissions(
+        args.submissions, source_dir=args.source, out_csv=args.out, timeout=args.timeout,
+        max_output_bytes=args.max_output_bytes, feedback_dir=feedback,
+        notebooks=args.notebook, workers=args.workers,
+    )
+    totals: dict[str, list[float]] = {}
+    for grade in grades:
+        total = totals.setdefault(grade.student, [0.0, 0.0])
+        total[0] += grade.points
+        total[1] += grade.max_points
+    width = max(len("student"), *(len(name) for name in totals))
+    print(f"{'student':<{width}}  points")
+    for student, (points, max_points) in totals.items():
+        print(f"{student:<{width}}  {points:g} / {max_points:g}")
+    print(f"wrote {args.out} and {len(totals)} feedback page(s) in {feedback}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per task."""
     parser = argparse.ArgumentParser(
@@ -77,6 +114,41 @@ def build_parser() -> argparse.ArgumentParser:
     map_parser.add_argument("--method", default="lc", choices=sorted(METHODS), help="saliency method (default: lc)")
     map_parser.add_argument("-o", "--output", default="saliency.png", help="output PNG path (default: saliency.png)")
     map_parser.set_defaults(run=_map_command)
+
+    student_parser = commands.add_parser(
+        "student", help="build the student versions of the notebooks",
+        description="Write the notebooks with solutions replaced by stubs, hidden tests removed "
+                    "and exercise outputs cleared (nbgrader's rules).",
+    )
+    student_parser.add_argument("--out", default=None,
+                                help="output folder (default: build/student, or build/self-study)")
+    student_parser.add_argument("--self-study", action="store_true",
+                                help="add a collapsed 'show solution' cell after each exercise")
+    student_parser.add_argument("--source", default="notebooks",
+                                help="folder of source notebooks (default: notebooks)")
+    student_parser.set_defaults(run=_student_command)
+
+    grade_parser = commands.add_parser(
+        "grade", help="grade submitted notebooks into a CSV gradebook and feedback pages",
+        description="Run every student's notebooks in fresh kernels with the hidden tests put back, "
+                    "score the test cells, and write a CSV gradebook and one HTML feedback page per "
+                    "student. SUBMISSIONS holds one folder per student.",
+    )
+    grade_parser.add_argument("submissions", metavar="SUBMISSIONS", help="folder with one subfolder per student")
+    grade_parser.add_argument("--out", default="gradebook.csv", help="gradebook CSV (default: gradebook.csv)")
+    grade_parser.add_argument("--timeout", type=float, default=120.0,
+                              help="seconds one cell may run (default: 120)")
+    grade_parser.add_argument("--source", default="notebooks",
+                              help="folder of source notebooks (default: notebooks)")
+    grade_parser.add_argument("--feedback", default=None,
+                              help="folder for the HTML feedback pages (default: feedback/ beside --out)")
+    grade_parser.add_argument("--notebook", action="append", default=None, metavar="NAME",
+                              help="grade only this source notebook (repeatable; default: all with tests)")
+    grade_parser.add_argument("--workers", type=int, default=1,
+                              help="notebooks run at once, one kernel each (default: 1)")
+    grade_parser.add_argument("--max-output-bytes", type=int, default=1_000_000,
+                              help="output kept per cell (default: 1000000)")
+    grade_parser.set_defaults(run=_grade_command)
     return parser
 
 

@@ -1,0 +1,551 @@
+"""Tests of course_lib.grading: markup, student versions, the grader and progress().
+
+The grader is exercised on a tiny generated course (two notebooks, three
+exercises, 6 points) and generated fake submissions, graded once per module;
+the real notebooks are only checked for markup and, for notebook 00, run twice
+(instructor and student build) for the consistency check.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+import course_lib
+from course_lib import cli, grading
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+REAL_NOTEBOOKS = sorted(NOTEBOOKS.glob("*.ipynb"))
+HAS_NBGRADER = importlib.util.find_spec("nbgrader") is not None
+HAS_NBVAL = importlib.util.find_spec("nbval") is not None
+TIMEOUT = 5  # seconds per cell in the fake course: every real cell takes milliseconds
+
+_SOLUTION = {"grade": False, "locked": False, "schema_version": 3, "solution": True, "task": False}
+_TEST = {"grade": True, "locked": True, "schema_version": 3, "solution": False, "task": False}
+
+
+# ---------------------------------------------------------------------------
+# The tiny course and its fake submissions
+# ---------------------------------------------------------------------------
+
+def _solution_cell(grade_id: str, source: str) -> nbformat.NotebookNode:
+    return new_code_cell(source, metadata={"nbgrader": {**_SOLUTION, "grade_id": grade_id}})
+
+
+def _test_cell(grade_id: str, points: float, source: str) -> nbformat.NotebookNode:
+    return new_code_cell(source, metadata={"nbgrader": {**_TEST, "grade_id": grade_id, "points": points}})
+
+
+def _tiny_course() -> dict[str, nbformat.NotebookNode]:
+    checked = new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(sum(range(5)))", execution_count=1,
+                            outputs=[new_output("stream", name="stdout", text="10\n")])
+    first = new_notebook(cells=[
+        new_markdown_cell("# Tiny notebook"),
+        new_code_cell("import math"),
+        _solution_cell("double", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"),
+        _test_cell("double_tests", 2, "assert double(2) == 4, 'double(2) should be 4'\n"
+                   "### BEGIN HIDDEN TESTS\nassert double(-3) == -6, 'double(-3) should be -6'\n"
+                   "### END HIDDEN TESTS"),
+        _solution_cell("square", "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION"),
+        _test_cell("square_tests", 3, "assert square(3) == 9, f'square(3) should be 9, got {square(3)}'"),
+        checked,
+        new_code_cell("print('the rest of the notebook runs')"),
+    ])
+    second = new_notebook(cells=[
+        _solution_cell("negate", "def negate(x):\n    ### BEGIN SOLUTION\n    return -x\n    ### END SOLUTION"),
+        _test_cell("negate_tests", 1, "assert negate(1) == -1"),
+    ])
+    for nb in (first, second):
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return {"01_tiny.ipynb": first, "02_tiny.ipynb": second}
+
+
+CORRECT = {"double": "def double(x):\n    return 2 * x", "square": "def square(x):\n    return x * x",
+           "negate": "def negate(x):\n    return -x"}
+
+# Tries what a submission can do through relative paths and the environment; it only
+# touches files inside the test's own "grading-sentinel" folder, so a failure cannot
+# damage anything else.  Absolute-path scans are out of scope (documented in grading).
+ATTACK = '''import glob, os
+assert os.listdir(".") == [], f"working folder not fresh: {os.listdir('.')}"
+assert os.environ.get("PWD") == os.getcwd() and "OLDPWD" not in os.environ
+reached = []
+patterns = ["../*.ipynb", "../*/*.ipynb", "../*/*/*.ipynb", "../../*/*/*.ipynb", "../../../*/*/*/*.ipynb"]
+for name in ["source/01_tiny.ipynb", "alice/01_tiny.ipynb", "submissions/alice/01_tiny.ipynb"]:
+    patterns += [os.path.join(*[".."] * up, name) for up in range(1, 6)]
+    patterns.append(os.path.join(os.environ.get("PWD", "."), name))
+for pattern in patterns:
+    for path in glob.glob(pattern):
+        if "grading-sentinel" in os.path.abspath(path):
+            reached.append(path)
+            with open(path, "w") as handle:
+                handle.write("{}")
+with open("../escaped-by-mallory.txt", "w") as handle:  # outside its folder, in the temp dir
+    handle.write("x")
+os.remove("../escaped-by-mallory.txt")
+assert not reached, f"reached {reached}"
+'''
+
+STUDENTS = {  # name -> ({grade_id: answer}, changes, expected points out of 6)
+    "alice": ({}, {}, 6),
+    "bob": ({"square": "def square(x):\n    return 2 * x"}, {"nbval": True}, 3),
+    "carol": ({"double": "def double(x):\n    return 4"}, {"tamper": True}, 4),
+    "dave": ({"square": "def square(x)\n    return x * x"}, {}, 3),
+    "erin": ({"double": "while True:\n    pass"}, {}, 4),
+    "frank": ({"square": "print('x' * 10_000_000)\ndef square(x):\n    return x * x"}, {}, 6),
+    "grace": ({}, {"corrupt": "01_tiny.ipynb"}, 1),
+    "heidi": ({}, {"missing": "02_tiny.ipynb", "nested": True}, 5),
+    "ivan": ({"negate": "import os\nos._exit(1)"}, {}, 5),
+    "mallory": ({"double": ATTACK + CORRECT["double"]}, {}, 6),
+}
+
+
+def _answered(student_nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+    nb = copy.deepcopy(student_nb)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution") and grade_id:
+            cell.source = answers.get(grade_id, CORRECT[grade_id])
+    return nb
+
+
+def _write_submissions(root: Path, sources: dict[str, nbformat.NotebookNode]) -> None:
+    for student, (answers, changes, _) in STUDENTS.items():
+        folder = root / student / ("ps1" if changes.get("nested") else "")
+        folder.mkdir(parents=True)
+        for name, source in sources.items():
+            if changes.get("missing") == name:
+                continue
+            if changes.get("corrupt") == name:
+                (folder / name).write_text('{"cells": [ this is not JSON', encoding="utf-8")
+                continue
+            nb = _answered(grading.student_notebook(source), answers)
+            for cell in nb.cells:
+                if changes.get("nbval") and "NBVAL_CHECK_OUTPUT" in cell.source:
+                    cell.source = "# NBVAL_CHECK_OUTPUT\nprint(sum(range(6)))"
+                if changes.get("tamper") and cell.metadata.get("nbgrader", {}).get("grade"):
+                    cell.source = "pass  # tests? what tests?"
+                    cell.metadata["nbgrader"]["points"] = 100
+            nbformat.write(nb, folder / name)
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("grading-sentinel")
+    sources = _tiny_course()
+    (root / "source").mkdir()
+    for name, nb in sources.items():
+        nbformat.write(nb, root / "source" / name)
+    _write_submissions(root / "submissions", sources)
+    return root
+
+
+@pytest.fixture(scope="module")
+def graded(course):
+    """Grade all fake submissions once, from inside the course folder as an instructor would."""
+    before = {"source": _digests(course / "source"), "submissions": _digests(course / "submissions")}
+    old_cwd, old_pwd = os.getcwd(), os.environ.get("PWD")
+    os.chdir(course)
+    os.environ["PWD"] = str(course)
+    try:
+        grades = grading.grade_submissions(
+            course / "submissions", source_dir=course / "source", out_csv=course / "out" / "gradebook.csv",
+            timeout=TIMEOUT, max_output_bytes=100_000, workers=2)
+    finally:
+        os.chdir(old_cwd)
+        if old_pwd is None:
+            os.environ.pop("PWD", None)
+        else:
+            os.environ["PWD"] = old_pwd
+    return grades, before
+
+
+def _grades_of(grades, student):
+    return {grade.notebook: grade for grade in grades if grade.student == student}
+
+
+# ---------------------------------------------------------------------------
+# The grader on fake submissions
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("student", sorted(STUDENTS))
+def test_each_submission_loses_exactly_the_points_of_what_is_wrong(graded, student):
+    grades, _ = graded
+    own = _grades_of(grades, student)
+    assert set(own) == {"01_tiny.ipynb", "02_tiny.ipynb"}
+    assert sum(g.max_points for g in own.values()) == 6
+    assert sum(g.points for g in own.values()) == STUDENTS[student][2]
+
+
+def test_failing_tests_say_why(graded):
+    grades, _ = graded
+    by_test = {(g.student, c.name): c for g in grades for c in g.checks if c.kind == "test"}
+    bob = by_test[("bob", "square_tests")]
+    assert not bob.passed and "square(3) should be 9, got 6" in bob.message
+    assert by_test[("carol", "double_tests")].message.startswith("line 3 (a hidden test): AssertionError")
+    assert "SyntaxError" in _grades_of(grades, "dave")["01_tiny.ipynb"].failed("error")[0].message
+    erin = _grades_of(grades, "erin")["01_tiny.ipynb"]
+    assert "TimeoutError" in erin.failed("error")[0].message
+    assert "NameError" in by_test[("erin", "double_tests")].message
+    assert by_test[("erin", "square_tests")].passed  # the rest still graded after the timeout
+    assert "not a valid notebook" in _grades_of(grades, "grace")["01_tiny.ipynb"].problem
+    assert "missing" in _grades_of(grades, "heidi")["02_tiny.ipynb"].problem
+    assert "kernel died" in _grades_of(grades, "ivan")["02_tiny.ipynb"].problem
+    assert by_test[("ivan", "negate_tests")].message.startswith("not run")
+
+
+def test_tests_and_points_are_restored_from_the_source(graded):
+    grades, _ = graded
+    carol = _grades_of(grades, "carol")["01_tiny.ipynb"]
+    assert carol.max_points == 5 and carol.points == 3  # tampered test cells and points are ignored
+
+
+@pytest.mark.skipif(not HAS_NBVAL, reason="output checks use nbval")
+def test_output_checks_follow_nbval(graded):
+    grades, _ = graded
+    bob = _grades_of(grades, "bob")["01_tiny.ipynb"]
+    (failed,) = bob.failed("output")
+    assert "15" in failed.message and "10" in failed.message
+    assert not _grades_of(grades, "alice")["01_tiny.ipynb"].failed("output")
+
+
+def test_submissions_and_sources_are_untouched(graded, course):
+    grades, before = graded
+    assert _digests(course / "source") == before["source"]
+    assert _digests(course / "submissions") == before["submissions"]
+    mallory = _grades_of(grades, "mallory")["01_tiny.ipynb"]
+    assert mallory.points == 5 and not mallory.failed("error"), mallory.checks
+
+
+def test_gradebook_csv_and_feedback_pages(graded, course):
+    grades, _ = graded
+    with open(course / "out" / "gradebook.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0])[:4] == ["student", "notebook", "points", "max_points"]
+    assert len(rows) == 2 * len(STUDENTS)
+    assert {(r["student"], r["notebook"], r["points"], r["max_points"]) for r in rows} >= {
+        ("bob", "01_tiny.ipynb", "2", "5"), ("alice", "02_tiny.ipynb", "1", "1")}
+    pages = sorted(p.stem for p in (course / "out" / "feedback").glob("*.html"))
+    assert pages == sorted(STUDENTS)
+    bob = (course / "out" / "feedback" / "bob.html").read_text(encoding="utf-8")
+    assert "square_tests" in bob and "should be 9, got 6" in bob and "3 / 6" in bob
+    assert "BEGIN HIDDEN" not in (course / "out" / "feedback" / "carol.html").read_text(encoding="utf-8")
+
+
+def test_output_beyond_the_cap_is_dropped():
+    nb = new_notebook(cells=[new_code_cell("print('x' * 10_000_000)"), new_code_cell("1 / 0")])
+    run = grading._run(grading._execute(nb, timeout=30, max_output_bytes=10_000, notebook_timeout=None,
+                                        kernel_name="python3"))
+    kept = sum(len(out.get("text", "")) for out in run.nb.cells[0].outputs)
+    assert 10_000 <= kept < 10_200
+    assert "output beyond 10000 bytes" in run.nb.cells[0].outputs[-1].text
+    assert run.nb.cells[1].outputs[0].ename == "ZeroDivisionError"
+
+
+def test_code_that_ignores_interrupts_is_stopped(course):
+    source = nbformat.read(course / "source" / "02_tiny.ipynb", as_version=4)
+    stubborn = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+    grade = grading.grade_notebook(_answered(grading.student_notebook(source), {"negate": stubborn}), source,
+                                   timeout=1)
+    assert "ignored the interrupt" in grade.problem and grade.points == 0
+
+
+def test_whole_notebook_time_limit_kills_the_kernel(course):
+    source = nbformat.read(course / "source" / "02_tiny.ipynb", as_version=4)
+    sleepy = _answered(grading.student_notebook(source), {"negate": "import time\ntime.sleep(60)"})
+    grade = grading.grade_notebook(sleepy, source, timeout=30, notebook_timeout=3)
+    assert grade.problem == "the notebook ran longer than 3 s in all and was stopped"
+    assert grade.points == 0 and grade.checks[-1].message.startswith("not run")
+    if shutil.which("pgrep"):
+        children = subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True, text=True).stdout
+        assert children.strip() == ""
+
+
+# ---------------------------------------------------------------------------
+# Student versions
+# ---------------------------------------------------------------------------
+
+def _split_secret_lines(nb: nbformat.NotebookNode) -> tuple[set[str], str]:
+    """(lines inside solution and hidden-test regions, the rest of the notebook's sources)."""
+    secret, public, inside = set(), [], False
+    for cell in nb.cells:
+        for line in cell.source.split("\n"):
+            if "BEGIN SOLUTION" in line or "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "END SOLUTION" in line or "END HIDDEN TESTS" in line:
+                inside = False
+            elif inside and line.strip():
+                secret.add(line.strip())
+            else:
+                public.append(line)
+    return secret, "\n".join(public)
+
+
+def test_student_build_has_no_solution_text(tmp_path, course):
+    for src in (NOTEBOOKS, course / "source"):
+        out = tmp_path / src.name
+        written = grading.build_student_version(src, out)
+        assert [p.name for p in written] == sorted(p.name for p in src.glob("*.ipynb"))
+        for path in written:
+            text = path.read_text(encoding="utf-8")
+            source = nbformat.read(src / path.name, as_version=4)
+            student = nbformat.reads(text, as_version=4)
+            secret, public = _split_secret_lines(source)
+            # a secret line may also appear, legitimately, outside the regions
+            leaked = {line for line in secret
+                      if line not in public and any(line in cell.source for cell in student.cells)}
+            assert not leaked, f"{path.name} still holds {leaked}"
+            for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS"):
+                assert marker not in text
+            for cell in student.cells:
+                meta = cell.metadata.get("nbgrader", {})
+                if meta.get("solution"):
+                    assert "# YOUR CODE HERE\n" in cell.source and "raise NotImplementedError()" in cell.source
+                if meta.get("solution") or meta.get("grade"):
+                    assert cell.outputs == [] and cell.execution_count is None
+                if meta.get("grade"):
+                    assert cell.metadata["editable"] is False and cell.metadata["deletable"] is False
+
+
+def test_self_study_build_adds_a_collapsed_solution_after_each_stub(tmp_path, course):
+    (written,) = [p for p in grading.build_student_version(course / "source", tmp_path, self_study=True)
+                  if p.name == "01_tiny.ipynb"]
+    cells = nbformat.read(written, as_version=4).cells
+    stubs = [i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("solution")]
+    assert len(stubs) == 2
+    for index in stubs:
+        assert "raise NotImplementedError()" in cells[index].source
+        shown = cells[index + 1]
+        assert shown.cell_type == "markdown"  # text: running the notebook never overwrites an answer
+        assert shown.metadata["jupyter"]["source_hidden"] is True
+        assert shown.source.startswith("Show solution")
+        assert "BEGIN SOLUTION" not in shown.source
+    assert "return x * x" in cells[stubs[1] + 1].source
+    assert grading.check_markup(written) == []
+
+
+@pytest.mark.skipif(not HAS_NBGRADER, reason="compares nbgrader's preprocessors with the fallback")
+@pytest.mark.parametrize("self_study", [False, True])
+def test_fallback_without_nbgrader_builds_the_same_notebooks(monkeypatch, course, self_study):
+    sources = [nbformat.read(p, as_version=4) for p in [*REAL_NOTEBOOKS, *sorted((course / "source").glob("*"))]]
+    with_nbgrader = [grading.student_notebook(nb, self_study=self_study) for nb in sources]
+    monkeypatch.setitem(sys.modules, "nbgrader.preprocessors", None)  # import now fails
+    without = [grading.student_notebook(nb, self_study=self_study) for nb in sources]
+    assert without == with_nbgrader
+
+
+def test_consistency_instructor_passes_student_fails_only_its_exercises(tmp_path):
+    """Notebook 00: the source passes every test; the student build fails exactly its test cells."""
+    path = NOTEBOOKS / "00_what_is_saliency.ipynb"
+    source = nbformat.read(path, as_version=4)
+    tests = {c.metadata["nbgrader"]["grade_id"] for c in source.cells
+             if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+    solutions = {c.metadata["nbgrader"]["grade_id"] for c in source.cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    instructor = grading.grade_notebook(path, path, timeout=120)
+    assert instructor.problem == ""
+    assert {c.name for c in instructor.checks if c.kind == "test" and c.passed} == tests
+    assert instructor.points == instructor.max_points > 0
+    assert not instructor.failed("error")
+    assert not instructor.failed("output"), instructor.failed("output")
+
+    student_path = tmp_path / path.name
+    nbformat.write(grading.student_notebook(source), student_path)
+    student = grading.grade_notebook(student_path, path, timeout=120)
+    assert student.problem == ""
+    assert {c.name for c in student.failed("test")} == tests
+    assert student.points == 0
+    assert {c.name for c in student.failed("error")} <= solutions  # only the stubs themselves may raise
+    assert not student.failed("output")
+    for check in student.failed("test"):
+        assert "not answered yet" in check.message
+
+
+# ---------------------------------------------------------------------------
+# Markup
+# ---------------------------------------------------------------------------
+
+def test_markup_of_all_course_notebooks():
+    assert REAL_NOTEBOOKS
+    assert grading.check_markup(NOTEBOOKS) == []
+
+
+def _write(folder: Path, name: str, cells: list) -> None:
+    folder.mkdir(exist_ok=True)
+    nbformat.write(new_notebook(cells=cells), folder / name)
+
+
+_GOOD_SOLUTION = "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"
+
+
+@pytest.mark.parametrize("cells, expected", [
+    ([_solution_cell("a", _GOOD_SOLUTION), _test_cell("a", 1, "assert f()")], "is also used"),
+    ([_solution_cell("a", _GOOD_SOLUTION), _test_cell("t", 0, "assert f()")], "points > 0"),
+    ([_solution_cell("a", _GOOD_SOLUTION), _solution_cell("b", _GOOD_SOLUTION), _test_cell("t", 1, "")],
+     "cell 1 (a): solution cell is not followed by a test cell"),
+    ([_solution_cell("a", _GOOD_SOLUTION)], "not followed by a test cell"),
+    ([_solution_cell("a", "### BEGIN SOLUTION\nx = 1"), _test_cell("t", 1, "")], "never closed"),
+    ([_solution_cell("a", "x = 1\n### END SOLUTION"), _test_cell("t", 1, "")], "without 'BEGIN SOLUTION'"),
+    ([new_code_cell("### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS")], "hidden-test delimiters outside"),
+    ([new_code_cell(_GOOD_SOLUTION)], "solution delimiters outside a solution cell"),
+    ([_solution_cell("a bad id!", _GOOD_SOLUTION), _test_cell("t", 1, "")], "grade_id must be"),
+    ([new_code_cell("assert 1", metadata={"nbgrader": {**_TEST, "grade_id": "t", "points": 1,
+                                                        "locked": False}})], "must be locked"),
+])
+def test_markup_problems_are_reported(tmp_path, cells, expected):
+    _write(tmp_path, "a.ipynb", cells)
+    problems = grading.check_markup(tmp_path)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_grade_ids_must_be_unique_across_notebooks(tmp_path):
+    _write(tmp_path, "a.ipynb", [_solution_cell("s", _GOOD_SOLUTION), _test_cell("t", 1, "")])
+    _write(tmp_path, "b.ipynb", [_solution_cell("s2", _GOOD_SOLUTION), _test_cell("t", 1, "")])
+    assert grading.check_markup(tmp_path) == ["b.ipynb: cell 2 (t): grade_id 't' is also used in a.ipynb cell 2"]
+
+
+def test_default_sanitize_patterns_match_the_nbval_file():
+    from nbval.plugin import get_sanitize_patterns
+
+    text = (ROOT / "tests" / "nbval_sanitize.cfg").read_text(encoding="utf-8")
+    assert tuple(get_sanitize_patterns(text)) == grading.DEFAULT_SANITIZE_PATTERNS
+
+
+# ---------------------------------------------------------------------------
+# nbgrader itself, progress() and the command line
+# ---------------------------------------------------------------------------
+
+@pytest.mark.skipif(not HAS_NBGRADER, reason="nbgrader is in the optional 'grading' extra")
+def test_nbgrader_generate_assignment_accepts_the_sources(tmp_path, course):
+    assignment = tmp_path / "source" / "ps1"
+    assignment.mkdir(parents=True)
+    for path in [*REAL_NOTEBOOKS, *sorted((course / "source").glob("*.ipynb"))]:
+        (assignment / path.name).write_bytes(path.read_bytes())
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", "ps1", "--force",
+         f"--CourseDirectory.root={tmp_path}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=180,
+        # nbgrader runs `alembic` from PATH: put this environment's scripts first.
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    released = sorted(p.name for p in (tmp_path / "release" / "ps1").glob("*.ipynb"))
+    assert released == sorted(p.name for p in assignment.glob("*.ipynb"))
+    assert "BEGIN SOLUTION" not in (tmp_path / "release" / "ps1" / "01_tiny.ipynb").read_text()
+
+
+def test_progress_prints_which_exercises_pass(tmp_path, course, capsys):
+    source = nbformat.read(course / "source" / "01_tiny.ipynb", as_version=4)
+    nbformat.write(_answered(grading.student_notebook(source), {"square": "def square(x):\n    return 0"}),
+                   tmp_path / "mine.ipynb")
+    (tmp_path / "notes.ipynb").write_text("not a notebook", encoding="utf-8")
+    before = (tmp_path / "mine.ipynb").read_bytes()
+    assert course_lib.progress is grading.progress
+    (grade,) = course_lib.progress(tmp_path, timeout=TIMEOUT)
+    printed = capsys.readouterr().out
+    assert "mine.ipynb: 2 / 5 points" in printed
+    assert "PASS  double_tests" in printed and "FAIL  square_tests" in printed
+    assert "notes.ipynb" in printed and "not a valid notebook" in printed
+    assert grade.points == 2 and (tmp_path / "mine.ipynb").read_bytes() == before
+
+
+def test_progress_does_nothing_inside_a_graded_kernel(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv(grading._HEADLESS_ENV, "1")
+    assert grading.progress(tmp_path) == []
+    assert "does nothing" in capsys.readouterr().out
+
+
+def test_cli_student_and_grade(tmp_path, course, capsys):
+    assert cli.main(["student", "--source", str(course / "source"), "--out", str(tmp_path / "st")]) == 0
+    assert cli.main(["student", "--self-study", "--source", str(course / "source"),
+                     "--out", str(tmp_path / "ss")]) == 0
+    assert "wrote 2 self-study notebook(s)" in capsys.readouterr().out
+    submissions = tmp_path / "submitted" / "zoe"
+    submissions.mkdir(parents=True)
+    (submissions / "02_tiny.ipynb").write_bytes((tmp_path / "st" / "02_tiny.ipynb").read_bytes())
+    out = tmp_path / "grades" / "book.csv"
+    assert cli.main(["grade", str(tmp_path / "submitted"), "--source", str(course / "source"),
+                     "--out", str(out), "--timeout", str(TIMEOUT), "--notebook", "02_tiny.ipynb"]) == 0
+    printed = capsys.readouterr().out
+    assert "zoe" in printed and "0 / 1" in printed
+    assert (tmp_path / "grades" / "feedback" / "zoe.html").is_file()
+    assert cli.main(["grade", str(tmp_path / "nowhere"), "--source", str(course / "source")]) == 1
+    assert "submissions_dir must be an existing folder" in capsys.readouterr().err
+
+
+def test_cli_help_lists_student_and_grade():
+    result = subprocess.run([sys.executable, "-m", "course_lib.cli", "--help"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "student" in result.stdout and "grade" in result.stdout
+
+
+# ---------------------------------------------------------------------------
+# Refused input
+# ---------------------------------------------------------------------------
+
+def test_build_refuses_bad_folders_and_broken_markup(tmp_path, course):
+    with pytest.raises(ValueError, match="out_dir must differ from src_dir"):
+        grading.build_student_version(course / "source", course / "source")
+    with pytest.raises(ValueError, match="src_dir must be a folder"):
+        grading.build_student_version(tmp_path / "nope", tmp_path / "out")
+    with pytest.raises(ValueError, match="holds no .ipynb"):
+        grading.build_student_version(tmp_path, tmp_path / "out")
+    _write(tmp_path / "broken", "a.ipynb", [_solution_cell("a", _GOOD_SOLUTION)])
+    with pytest.raises(ValueError, match="broken exercise markup"):
+        grading.build_student_version(tmp_path / "broken", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(TypeError, match="src_dir must be a path"):
+        grading.build_student_version(3, tmp_path)
+    with pytest.raises(TypeError, match="nb must be a notebook"):
+        grading.student_notebook({"cells": []})
+    with pytest.raises(TypeError, match="path must be a path"):
+        grading.check_markup(None)
+    with pytest.raises(ValueError, match="path must be an existing notebook or folder"):
+        grading.check_markup(tmp_path / "missing")
+    with pytest.raises(ValueError, match=r"path must be a notebook \(.ipynb\)"):
+        (tmp_path / "x.txt").write_text("x")
+        grading.check_markup(tmp_path / "x.txt")
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"out_csv": "grades.txt"}, ValueError, "out_csv must end in .csv"),
+    ({"timeout": 0}, ValueError, "timeout must be > 0"),
+    ({"timeout": "10"}, TypeError, "timeout must be a number"),
+    ({"max_output_bytes": -1}, ValueError, "max_output_bytes must be > 0"),
+    ({"workers": 0}, ValueError, "workers must be an integer >= 1"),
+    ({"notebook_timeout": -5}, ValueError, "notebook_timeout must be > 0"),
+    ({"notebooks": "01_tiny.ipynb"}, TypeError, "notebooks must be a sequence"),
+    ({"notebooks": ["99.ipynb"]}, ValueError, "notebooks must name source notebooks"),
+    ({"source_dir": "/nonexistent/source"}, ValueError, "source_dir must be an existing folder"),
+])
+def test_grade_submissions_refuses_bad_options(tmp_path, course, kwargs, error, match):
+    options = {"source_dir": course / "source", "out_csv": tmp_path / "g.csv", **kwargs}
+    with pytest.raises(error, match=match):
+        grading.grade_submissions(course / "submissions", **options)
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_grade_submissions_needs_student_folders_and_tests(tmp_path, course):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="has no student folders"):
+        grading.grade_submissions(tmp_path / "empty", source_dir=course / "source", out_csv=tmp_path / "g.csv")
+    _write(tmp_path / "plain", "a.ipynb", [new_code_cell("x = 1")])
+    with pytest.raises(ValueError, match="has no notebooks with test cells"):
+        grading.grade_submissions(course / "submissions", source_dir=tmp_path / "plain",
+                                  out_csv=tmp_path / "g.csv")
