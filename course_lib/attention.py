@@ -286,6 +286,25 @@ def simulate_attention(
 # --------------------------------------------------------------------------
 # visual search
 # --------------------------------------------------------------------------
+def downsample_map(saliency: npt.ArrayLike, cell: int = 16) -> npt.NDArray[np.float32]:
+    """Average a full-resolution map over ``cell``×``cell`` blocks (area interpolation).
+
+    With ``cell = 16`` this gives the paper's scale-4 saliency map (40×30 for
+    640×480), the size the spiking WTA of :func:`simulate_attention` is
+    meant to run at.
+
+    Examples
+    --------
+    >>> downsample_map(np.ones((64, 48)), 16).shape
+    (4, 3)
+    """
+    checked = check_image(np.asarray(saliency), ndim=(2,), name="saliency")
+    cell = check_count(cell, name="cell", minimum=1)
+    height, width = checked.shape
+    size = (max(1, width // cell), max(1, height // cell))
+    return cv2.resize(checked.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+
+
 def map_to_image_coords(
     fixations: np.ndarray, map_shape: tuple[int, int], image_shape: tuple[int, ...]
 ) -> npt.NDArray[np.float64]:
@@ -382,10 +401,7 @@ def search_trial(
         fixations = scanpath(sal, max_fixations, ior_radius=ior_radius * scale)
         times = np.zeros(len(fixations))
     else:
-        small = cv2.resize(
-            np.asarray(saliency, np.float32), (max(1, width // map_cell), max(1, height // map_cell)),
-            interpolation=cv2.INTER_AREA,
-        )
+        small = downsample_map(saliency, map_cell)
         scale = small.shape[0] / height
         trace = simulate_attention(small, max_fixations, ior_radius=ior_radius * scale, seed=seed)
         fixations, times = trace.fixations, trace.times_ms

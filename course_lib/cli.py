@@ -19,10 +19,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from course_lib import baselines
+from course_lib import baselines, itti_koch
 
 METHODS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     **baselines.METHODS,
+    "itti": itti_koch.saliency_map,
 }
 """Saliency methods for ``saliency-course map --method``, by name.
 

@@ -19,7 +19,7 @@ from IPython.display import display
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from course_lib import baselines, datasets, images, models, quadtree, viz
+from course_lib import attention, baselines, datasets, images, itti_koch, models, quadtree, viz
 
 
 @lru_cache(maxsize=16)
@@ -145,4 +145,27 @@ def occlusion_explorer(index: int = 0, *, min_size: int = 2) -> widgets.interact
         draw,
         policy=widgets.Dropdown(options=["absolute", "midrange", "top", "all"], value="absolute", description="policy"),
         threshold=widgets.FloatLogSlider(value=0.02, base=10, min=-3, max=0, step=0.1, description="threshold"),
+    )
+
+
+@lru_cache(maxsize=8)
+def _itti_map(name: str) -> np.ndarray:
+    return itti_koch.saliency_map(_sample(name))
+
+
+def scanpath_explorer(sample: str = "astronaut") -> widgets.interactive:
+    """Number of fixations and IOR radius → the WTA + IOR scanpath (notebook 04, §1)."""
+
+    def draw(axes: list[Axes], image_name: str, n_fixations: int, ior_radius: float) -> None:
+        image, saliency = _sample(image_name), _itti_map(image_name)
+        fixations = attention.scanpath(saliency, n_fixations, ior_radius=ior_radius)
+        viz.show_map(saliency, axes[0], title="Itti–Koch saliency map", vmin=0, vmax=1)
+        viz.show_scanpath(image, fixations, axes[1], ior_radius=ior_radius,
+                          title=f"{len(fixations)} fixations, IOR radius {ior_radius:.0f} px")
+
+    return figure_explorer(
+        draw,
+        image_name=widgets.Dropdown(options=list(images.SAMPLES), value=sample, description="image"),
+        n_fixations=widgets.IntSlider(value=5, min=1, max=12, description="fixations"),
+        ior_radius=widgets.FloatSlider(value=85.0, min=10.0, max=200.0, step=5.0, description="IOR radius"),
     )

@@ -83,3 +83,11 @@ def test_occlusion_explorer_reports_passes_and_correlation():
     assert "65 passes" in titles[0]
     assert "Pearson" in titles[1]
     plt.close("all")
+
+
+def test_scanpath_explorer_numbers_fixations():
+    explorer = widgets.scanpath_explorer("colour_pop_out")
+    axes = explorer.figure.axes
+    assert axes[1].get_title().startswith("5 fixations")
+    assert [text.get_text() for text in axes[1].texts] == ["1", "2", "3", "4", "5"]
+    plt.close("all")

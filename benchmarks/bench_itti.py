@@ -1,0 +1,71 @@
+"""Speed of the full 42-map Itti–Koch model beside OpenCV's static saliency methods.
+
+Run with ``make bench`` (or ``python benchmarks/bench_itti.py``).  Prints one
+table: method, image size, median ms of repeated calls after warm-up, and how
+many times faster than OpenCV's ``StaticSaliencyFineGrained`` measured in the
+same run at the same size.  Rows:
+
+* ``itti_koch.saliency_map`` — the paper's model (colour features at full
+  resolution), course float RGB in, (H, W) map out;
+* the same with ``colour_level=1`` — colour formulas after one reduce step,
+  a documented approximation (see ``IttiKochParams``);
+* OpenCV ``StaticSaliencyFineGrained`` and ``StaticSaliencySpectralResidual``,
+  given their native uint8 BGR input (conversion not timed).
+
+Timings on small shared machines vary by ±10 %; ``--repeat`` raises the
+number of timed calls.  Tests never assert times; this script only prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+
+import cv2
+import numpy as np
+
+from course_lib import images, itti_koch, timing
+
+SIZES = [(480, 640), (1080, 1920)]  # (H, W)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30, help="timed calls at 640x480 (fewer at 1080p)")
+    args = parser.parse_args()
+    photo = images.load_image("astronaut")
+    fine_grained = cv2.saliency.StaticSaliencyFineGrained_create()
+    spectral = cv2.saliency.StaticSaliencySpectralResidual_create()
+
+    rows = []
+    for height, width in SIZES:
+        image = cv2.resize(photo, (width, height), interpolation=cv2.INTER_LINEAR)
+        bgr = images.to_opencv(image)
+        size = f"{width}x{height}"
+        repeat = args.repeat if height * width <= 640 * 480 else max(5, args.repeat // 3)
+        methods = [
+            ("OpenCV FineGrained", fine_grained.computeSaliency, bgr, {}),
+            ("OpenCV SpectralResidual", spectral.computeSaliency, bgr, {}),
+            ("Itti-Koch 42 maps (paper)", itti_koch.saliency_map, image, {}),
+            ("Itti-Koch 42 maps, colour_level=1", itti_koch.saliency_map, image, {"colour_level": 1}),
+        ]
+        times = {
+            name: timing.median_ms(fn, arg, repeat=repeat, warmup=3, **kwargs)
+            for name, fn, arg, kwargs in methods
+        }
+        reference = times["OpenCV FineGrained"]
+        rows += [(name, size, ms, reference / ms) for name, ms in times.items()]
+
+    print(f"{'method':36s} {'size':>10s} {'median ms':>10s} {'x faster than FineGrained':>26s}")
+    for method, size, ms, ratio in rows:
+        print(f"{method:36s} {size:>10s} {ms:10.2f} {ratio:25.1f}x")
+    print(
+        f"\nmedian of repeated calls after 3 warm-up calls; {os.cpu_count()} CPU cores, "
+        f"{cv2.getNumThreads()} OpenCV threads, {platform.processor() or platform.machine()}, "
+        f"numpy {np.__version__}, OpenCV {cv2.__version__}."
+    )
+
+
+if __name__ == "__main__":
+    main()
