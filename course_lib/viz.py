@@ -175,3 +175,74 @@ def show_scanpath(
         if ior_radius is not None:
             ax.add_patch(Circle((col, row), ior_radius, fill=False, edgecolor=colour, linestyle="--", linewidth=0.8))
     return ax
+
+
+def show_seeds(
+    image: np.ndarray,
+    seeds: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    title: str = "saliency seeds",
+    alpha: float = 0.7,
+) -> Axes:
+    """Draw an image with its localisation seeds over it (notebook 07).
+
+    ``seeds`` is an (H, W) integer map: 1 foreground (yellow), -1
+    background (dark purple), 0 unlabelled (not drawn), as from
+    ``localization.saliency_seeds``.
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    ax = show_image(image, ax, title=title)
+    colours = ["#440154", "#fde725"]  # viridis ends: background, foreground
+    labelled = np.ma.masked_equal(np.asarray(seeds), 0)
+    ax.imshow(labelled, cmap=ListedColormap(colours), vmin=-1, vmax=1, alpha=alpha, interpolation="nearest")
+    ax.legend(
+        handles=[Patch(color=colours[1], label="foreground seed"), Patch(color=colours[0], label="background seed")],
+        loc="lower right", fontsize=7, framealpha=0.8,
+    )
+    return ax
+
+
+def show_boxes(
+    image: np.ndarray,
+    boxes: Mapping[str, Sequence[float]],
+    ax: Axes | None = None,
+    *,
+    title: str = "boxes",
+) -> Axes:
+    """Draw an image (or (H, W) mask/map) with labelled boxes (row0, col0, row1, col1), ends exclusive."""
+    from matplotlib.patches import Rectangle
+
+    ax = show_image(image, ax, title=title) if image.ndim == 3 else show_map(image, ax, title=title, cmap="gray")
+    colours = plt.get_cmap("viridis")(np.linspace(0.95, 0.35, max(1, len(boxes))))
+    for colour, (label, box) in zip(colours, boxes.items()):
+        row0, col0, row1, col1 = (float(v) for v in box)
+        ax.add_patch(Rectangle((col0 - 0.5, row0 - 0.5), col1 - col0, row1 - row0, fill=False,
+                               edgecolor=colour, linewidth=2, label=label))
+    if boxes:
+        ax.legend(loc="lower right", fontsize=7, framealpha=0.8)
+    return ax
+
+
+def plot_curves(
+    curves: Mapping[str, Sequence[float]],
+    ax: Axes | None = None,
+    *,
+    title: str = "curves",
+    xlabel: str = "step",
+    ylabel: str = "value",
+) -> Axes:
+    """Plot one line per named sequence against its index (e.g. a score trajectory)."""
+    ax = _axes(ax, figsize=(5, 3.5))
+    colours = plt.get_cmap("viridis")(np.linspace(0.1, 0.8, max(1, len(curves))))
+    for colour, (label, values) in zip(colours, curves.items()):
+        ax.plot(np.arange(len(values)), values, color=colour, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    if curves:
+        ax.legend(fontsize=8)
+    return ax

@@ -10,7 +10,7 @@ area does not grow.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -168,4 +168,115 @@ def scanpath_explorer(sample: str = "astronaut") -> widgets.interactive:
         image_name=widgets.Dropdown(options=list(images.SAMPLES), value=sample, description="image"),
         n_fixations=widgets.IntSlider(value=5, min=1, max=12, description="fixations"),
         ior_radius=widgets.FloatSlider(value=85.0, min=10.0, max=200.0, step=5.0, description="IOR radius"),
+    )
+
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+def _class_names(model: object) -> list[str]:
+    names = getattr(model, "classes", None)
+    if names is None:
+        raise TypeError("model must have a .classes list of class names, as models.load_model() gives")
+    return list(names)
+
+
+def class_saliency_explorer(model: nn.Module, batch_images: np.ndarray, *, index: int = 0) -> widgets.interactive:
+    """Image index × class → the image-specific class saliency map (notebook 06, §4).
+
+    Shows image ``batch_images[index]`` (an (N, H, W, 3) array in [0, 1]) and
+    ``gradients.vanilla_saliency(model, image, target)`` for the chosen
+    class, alone and over the image; "top-1" takes the predicted class.
+    """
+    from course_lib import gradients
+
+    names = _class_names(model)
+    predicted = models.predict(model, batch_images)
+
+    def draw(axes: list[Axes], index: int, target: int) -> None:
+        image = batch_images[index]
+        chosen = int(predicted[index]) if target < 0 else target
+        saliency = gradients.vanilla_saliency(model, images.to_tensor(image), chosen)[0].numpy()
+        viz.show_image(image, axes[0], title=f"image {index}: predicted {names[predicted[index]]}")
+        viz.show_map(saliency, axes[1], title=f"max_ch |∂S_c/∂I|, class {names[chosen]}\nmax {saliency.max():.3g}", vmin=0)
+        viz.overlay_map(image, saliency, axes[2], title="over the image")
+
+    return figure_explorer(
+        draw,
+        ncols=3,
+        panel_size=3.2,
+        index=widgets.IntSlider(value=index, min=0, max=len(batch_images) - 1, description="image"),
+        target=widgets.Dropdown(options=[("top-1", -1)] + [(name, c) for c, name in enumerate(names)],
+                                value=-1, description="class c"),
+    )
+
+
+def class_visualization_explorer(model: nn.Module, *, target: int = 0, n_steps: int = 100) -> widgets.interactive:
+    """Class × λ (× jitter, blur) → the class-model visualisation (notebook 06, §7).
+
+    Shows ``classvis.visualize_class(model, target, lam=λ, ...)``: the
+    image with the mean added back, its deviation from the mean stretched,
+    and the score trajectory.  Each change re-runs ``n_steps`` ascent steps.
+    """
+    from course_lib import classvis
+
+    names = _class_names(model)
+
+    def draw(axes: list[Axes], target: int, lam: float, jitter: int, blur_sigma: float) -> None:
+        result = classvis.visualize_class(model, target, lam=lam, n_steps=n_steps, jitter=jitter, blur_sigma=blur_sigma)
+        viz.show_image(result.image, axes[0], title=f"{names[target]}, λ = {lam:.3g}\nmean added back")
+        viz.show_image(result.stretched, axes[1], title="deviation from the mean\n(stretched)")
+        viz.plot_curves({"S_c": result.scores, "S_c − λ‖z‖²": result.objective}, axes[2],
+                        title=f"ascent: final S_c = {result.scores[-1]:.1f}", xlabel="step", ylabel="score")
+
+    return figure_explorer(
+        draw,
+        ncols=3,
+        panel_size=3.2,
+        target=widgets.Dropdown(options=[(name, c) for c, name in enumerate(names)], value=target, description="class c"),
+        lam=widgets.FloatLogSlider(value=0.01, base=10, min=-3, max=-0.5, step=0.25, description="λ",
+                                   continuous_update=False),
+        jitter=widgets.IntSlider(value=0, min=0, max=4, description="jitter (px)", continuous_update=False),
+        blur_sigma=widgets.FloatSlider(value=0.0, min=0.0, max=0.8, step=0.1, description="blur σ",
+                                       continuous_update=False),
+    )
+
+
+def localization_explorer(model: nn.Module, batch: datasets.ShapesBatch, *, index: int = 0) -> widgets.interactive:
+    """Image × seed quantiles × smoothing → GraphCut localisation (notebook 07, §2).
+
+    The top-1 vanilla saliency maps of ``batch`` are computed once; each
+    change runs ``localization.localize`` and draws the seeds, the map, the
+    mask and the found box against the true one.
+    """
+    from course_lib import gradients, localization
+
+    maps = gradients.vanilla_saliency(model, images.to_tensor(batch.images), None).numpy()  # (N, H, W)
+
+    def draw(axes: list[Axes], index: int, foreground_quantile: float, background_quantile: float,
+             sigma: float) -> None:
+        image = batch.images[index]
+        result = localization.localize(image, maps[index], foreground_quantile=foreground_quantile,
+                                       background_quantile=background_quantile, sigma=sigma)
+        box_iou = localization.box_iou(result.box, batch.boxes[index])
+        mask_iou = localization.mask_iou(result.mask, batch.masks[index])
+        viz.show_seeds(image, result.seeds, axes[0], title=f"seeds: ≥ q{foreground_quantile:.2f}, ≤ q{background_quantile:.2f}")
+        viz.show_map(maps[index], axes[1], title="vanilla saliency (top-1)", vmin=0)
+        viz.show_map(result.mask.astype(float), axes[2], cmap="gray", vmin=0, vmax=1,
+                     title=f"largest component\nmask IoU {mask_iou:.2f}")
+        viz.show_boxes(image, {"true": batch.boxes[index], "found": result.box}, axes[3],
+                       title=f"box IoU {box_iou:.2f}")
+
+    return figure_explorer(
+        draw,
+        ncols=4,
+        panel_size=3.0,
+        index=widgets.IntSlider(value=index, min=0, max=len(batch) - 1, description="image"),
+        foreground_quantile=widgets.FloatSlider(value=0.95, min=0.6, max=0.99, step=0.01, description="fg quantile",
+                                                continuous_update=False),
+        background_quantile=widgets.FloatSlider(value=0.30, min=0.05, max=0.55, step=0.05, description="bg quantile",
+                                                continuous_update=False),
+        sigma=widgets.FloatSlider(value=0.0, min=0.0, max=3.0, step=0.5, description="smooth σ",
+                                  continuous_update=False),
     )
