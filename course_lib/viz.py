@@ -246,3 +246,24 @@ def plot_curves(
     if curves:
         ax.legend(fontsize=8)
     return ax
+
+
+def show_scores(
+    scores: Mapping[str, float],
+    ax: Axes | None = None,
+    *,
+    title: str = "scores",
+    digits: int = 3,
+) -> Axes:
+    """Draw named scores as a two-column text table (notebook 05: the metrics of one map).
+
+    An empty mapping draws only the title (e.g. "no ground truth").
+    """
+    ax = _axes(ax, figsize=(3, 3))
+    ax.set_axis_off()
+    ax.set_title(title)
+    if scores:
+        rows = [[name, f"{value:.{digits}f}"] for name, value in scores.items()]
+        table = ax.table(cellText=rows, colLabels=["metric", "value"], loc="center", cellLoc="left")
+        table.scale(1, 1.5)
+    return ax

@@ -280,3 +280,85 @@ def localization_explorer(model: nn.Module, batch: datasets.ShapesBatch, *, inde
         sigma=widgets.FloatSlider(value=0.0, min=0.0, max=3.0, step=0.5, description="smooth σ",
                                   continuous_update=False),
     )
+
+
+_EXPLORER_SET_SIZE = 25  # items in the explorer's search arrays (seed 0)
+
+
+_EXPLORER_SHAPES = 8  # held-out synthetic-shapes images offered
+
+
+@lru_cache(maxsize=1)
+def _held_out_shapes() -> datasets.ShapesBatch:
+    return datasets.make_split(_EXPLORER_SHAPES, split="test")
+
+
+def _evaluation_cases() -> dict[str, tuple]:
+    """Picker label -> case key: samples (no ground truth), search arrays, shapes."""
+    from course_lib import stimuli
+
+    cases: dict[str, tuple] = {name: ("sample", name) for name in images.SAMPLES}
+    cases.update({f"search: {kind}": ("search", kind) for kind in stimuli.KINDS})
+    cases.update({f"shapes: test image {i}": ("shapes", i) for i in range(_EXPLORER_SHAPES)})
+    return cases
+
+
+@lru_cache(maxsize=32)
+def _evaluation_case(key: tuple) -> tuple[np.ndarray, np.ndarray | None]:
+    """(image, ground-truth mask or None) of a case key."""
+    from course_lib import metrics, stimuli
+
+    source, name = key
+    if source == "search":
+        display = stimuli.search_array(name, _EXPLORER_SET_SIZE, seed=0)
+        return display.image, metrics.box_mask(display.image.shape[:2], display.target_box)
+    if source == "shapes":
+        batch = _held_out_shapes()
+        return batch.images[name], batch.masks[name]
+    return _sample(name), None
+
+
+@lru_cache(maxsize=32)
+def _baseline_map(key: tuple, method: str) -> np.ndarray:
+    from course_lib import cli
+
+    return cli.METHODS[method](_evaluation_case(key)[0])
+
+
+def baseline_explorer(case: str = "search: orientation", method: str = "spectral_residual") -> widgets.interactive:
+    """Image × saliency method → the map and its scores (notebook 05, §3).
+
+    ``case`` is a sample image (no ground truth), ``"search: <kind>"`` (a
+    25-item search array, the target's box as ground truth) or ``"shapes:
+    test image <i>"`` (a held-out synthetic image, its object mask as ground
+    truth).  Where there is ground truth, ``metrics.evaluate_map`` scores
+    the map with its default density blur and pointing tolerance.
+    """
+    from course_lib import metrics
+
+    cases = _evaluation_cases()
+    if case not in cases:
+        raise ValueError(f"case must be one of {list(cases)}, got {case!r}")
+    labels = {key: label for label, key in cases.items()}
+
+    def draw(axes: list[Axes], case: tuple, method: str) -> None:
+        image, mask = _evaluation_case(case)
+        saliency = _baseline_map(case, method)
+        if mask is None:
+            viz.show_image(image, axes[0], title=f"{labels[case]}\n(no ground truth)")
+            viz.show_map(saliency, axes[1], title=method, vmin=0, vmax=1)
+            viz.show_scores({}, axes[2], title="no ground truth,\nno scores")
+            return
+        scores = metrics.evaluate_map(saliency, mask)
+        viz.show_mask(image, mask, axes[0], outline=True, title=f"{labels[case]}\nground truth outlined")
+        viz.show_map(saliency, axes[1], vmin=0, vmax=1,
+                     title=f"{method}\npointing game: {'hit' if scores['pointing'] else 'miss'}")
+        viz.show_scores(scores, axes[2], title="scores (KL: lower is better)")
+
+    return figure_explorer(
+        draw,
+        ncols=3,
+        panel_size=3.4,
+        case=widgets.Dropdown(options=list(cases.items()), value=cases[case], description="image"),
+        method=_method_picker(method),
+    )

@@ -17,7 +17,7 @@ from scipy.stats import entropy, mannwhitneyu
 from course_lib import metrics
 from course_lib.baselines import normalize_range
 
-from conftest import ATOL_F64, RTOL_F64
+from conftest import ATOL_F32, ATOL_F64, RTOL_F32, RTOL_F64
 
 RAMP = np.arange(9.0).reshape(3, 3)
 CENTRE_AND_CORNER = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 1]])
@@ -562,3 +562,131 @@ def test_load_fixations_rejects_bad_files_and_shapes_type(tmp_path):
         metrics.load_fixations(path, shapes={})
     with pytest.raises(TypeError, match="shapes must be a mapping"):
         metrics.load_fixations([], shapes=[(3, 3)])
+
+
+
+# --------------------------------------------------------------------------
+# notebook 05: evaluate_map, box_mask, centre_gaussian
+# --------------------------------------------------------------------------
+def _region_case(seed, shape=(40, 56)):
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(shape, bool)
+    mask[10:18, 20:31] = True
+    return rng.random(shape), mask
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_evaluate_map_equals_each_metric_with_the_region_as_fixations(seed):
+    saliency, mask = _region_case(seed)
+    density = metrics.fixation_density(mask, sigma=2.5)
+    scores = metrics.evaluate_map(saliency, mask, sigma=2.5, tolerance=4.0)
+    assert tuple(scores) == metrics.EVALUATION_METRICS
+    assert all(isinstance(value, float) for value in scores.values())
+    assert scores["pointing"] == float(metrics.pointing_game(saliency, mask, tolerance=4.0))
+    assert scores["auc_judd"] == metrics.auc_judd(saliency, mask)
+    assert scores["nss"] == metrics.nss(saliency, mask)
+    assert scores["cc"] == metrics.cc(saliency, density)
+    assert scores["sim"] == metrics.similarity(saliency, density)
+    assert scores["kl"] == metrics.kl_div(saliency, density)
+
+
+def test_evaluate_map_defaults_are_a_32nd_of_the_shorter_side():
+    saliency, mask = _region_case(2, shape=(48, 96))  # min side 48 -> sigma = tolerance = 1.5 px
+    assert metrics.evaluate_map(saliency, mask) == metrics.evaluate_map(saliency, mask, sigma=1.5, tolerance=1.5)
+    point = np.zeros((48, 96), bool)
+    point[20, 20] = True
+    near, far = np.zeros((48, 96)), np.zeros((48, 96))
+    near[21, 21] = 1.0  # sqrt(2) = 1.41 px from the region: inside tau = 1.5
+    far[22, 20] = 1.0  # 2 px away: outside
+    assert metrics.evaluate_map(near, point)["pointing"] == 1.0
+    assert metrics.evaluate_map(far, point)["pointing"] == 0.0
+
+
+def test_evaluate_map_of_the_density_itself_is_perfect_on_distribution_metrics():
+    _, mask = _region_case(3)
+    density = metrics.fixation_density(mask, sigma=2.0)
+    scores = metrics.evaluate_map(density, mask, sigma=2.0)
+    assert scores["pointing"] == 1.0
+    assert scores["cc"] == pytest.approx(1.0, abs=1e-6)
+    assert scores["sim"] == pytest.approx(1.0, abs=1e-6)
+    assert abs(scores["kl"]) < 1e-6
+
+
+def test_evaluate_map_refuses_bad_input():
+    saliency, mask = _region_case(4)
+    with pytest.raises(ValueError, match="mask must leave at least one pixel"):
+        metrics.evaluate_map(saliency, np.ones_like(mask))
+    with pytest.raises(ValueError, match="mask must contain at least one pixel"):
+        metrics.evaluate_map(saliency, np.zeros_like(mask))
+    with pytest.raises(ValueError, match="saliency.*mask|shape"):
+        metrics.evaluate_map(saliency[:, :-1], mask)
+    with pytest.raises(ValueError, match="sigma must be a finite number >= 0"):
+        metrics.evaluate_map(saliency, mask, sigma=-1.0)
+    with pytest.raises(ValueError, match="tolerance must be a finite number >= 0"):
+        metrics.evaluate_map(saliency, mask, tolerance=-1.0)
+    with pytest.raises(ValueError, match="saliency must be non-negative"):
+        metrics.evaluate_map(saliency - 0.5, mask)
+
+
+def test_box_mask_is_the_box_slice_ends_exclusive():
+    mask = metrics.box_mask((10, 12), np.array([2, 3, 5, 9]))
+    expected = np.zeros((10, 12), bool)
+    expected[2:5, 3:9] = True
+    np.testing.assert_array_equal(mask, expected)
+    assert mask.dtype == bool
+    assert metrics.box_mask((4, 4), (0, 0, 4, 4)).all()
+
+
+@pytest.mark.parametrize(
+    ("shape", "box", "match"),
+    [
+        ((10, 12), (2, 3, 2, 9), "box must satisfy"),  # empty
+        ((10, 12), (2, 3, 11, 9), "box must satisfy"),  # past the bottom
+        ((10, 12), (-1, 3, 5, 9), "box must satisfy"),
+        ((10, 12), (2, 3, 5), "box must be 4 integers"),
+        ((10, 12), (2.0, 3.0, 5.0, 9.0), "box must be 4 integers"),
+        ((10,), (0, 0, 1, 1), "shape must be an"),
+        ((0, 12), (0, 0, 1, 1), "shape must be an"),
+    ],
+)
+def test_box_mask_refuses_bad_boxes_and_shapes(shape, box, match):
+    with pytest.raises(ValueError, match=match):
+        metrics.box_mask(shape, box)
+
+
+@pytest.mark.parametrize("shape", [(7, 9), (8, 12)])
+def test_centre_gaussian_matches_the_formula_and_is_flip_symmetric(shape):
+    centre = metrics.centre_gaussian(shape, sigma=3.0)
+    assert centre.dtype == np.float32 and centre.shape == shape
+    np.testing.assert_allclose(centre, _centre_gaussian(shape, 3.0), rtol=RTOL_F32, atol=ATOL_F32)
+    np.testing.assert_array_equal(centre, centre[::-1, ::-1])
+    assert 0 < centre.min() and centre.max() <= 1
+
+
+def test_centre_gaussian_convention_peak_one_on_odd_sizes_and_exp_half_at_sigma():
+    centre = metrics.centre_gaussian((9, 9), sigma=2.0)
+    assert centre[4, 4] == 1.0
+    assert centre[4, 6] == pytest.approx(np.exp(-0.5), rel=RTOL_F32)
+
+
+def test_centre_gaussian_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="sigma must be a finite number > 0"):
+        metrics.centre_gaussian((4, 4), sigma=0.0)
+    with pytest.raises(ValueError, match="shape must be an"):
+        metrics.centre_gaussian((4, 4, 3), sigma=1.0)
+
+
+
+def test_mean_scores_averages_each_metric_over_images():
+    rows = [metrics.evaluate_map(*_region_case(seed)) for seed in (5, 6, 7)]
+    means = metrics.mean_scores(iter(rows))
+    assert tuple(means) == metrics.EVALUATION_METRICS
+    for key in metrics.EVALUATION_METRICS:
+        assert means[key] == pytest.approx(np.mean([row[key] for row in rows]), rel=RTOL_F64)
+
+
+def test_mean_scores_refuses_empty_input_and_different_keys():
+    with pytest.raises(ValueError, match="at least one mapping"):
+        metrics.mean_scores([])
+    with pytest.raises(ValueError, match="must all have the keys"):
+        metrics.mean_scores([{"nss": 1.0}, {"cc": 1.0}])

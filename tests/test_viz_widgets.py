@@ -91,3 +91,31 @@ def test_scanpath_explorer_numbers_fixations():
     assert axes[1].get_title().startswith("5 fixations")
     assert [text.get_text() for text in axes[1].texts] == ["1", "2", "3", "4", "5"]
     plt.close("all")
+
+
+def test_show_scores_draws_a_table_of_formatted_values():
+    ax = viz.show_scores({"auc_judd": 0.81234, "kl": 1.5}, title="one map")
+    texts = [cell.get_text().get_text() for cell in ax.tables[0].get_celld().values()]
+    assert {"metric", "value", "auc_judd", "0.812", "kl", "1.500"} <= set(texts)
+    assert ax.get_title() == "one map"
+    assert not viz.show_scores({}, title="no ground truth").tables
+    plt.close("all")
+
+
+def test_baseline_explorer_scores_the_map_against_the_ground_truth():
+    explorer = widgets.baseline_explorer("search: intensity", "lc")
+    figure, axes = explorer.figure, explorer.figure.axes
+    assert axes[0].get_title() == "search: intensity\nground truth outlined"
+    assert axes[1].get_title().startswith("lc\npointing game: ")
+    texts = {cell.get_text().get_text() for cell in axes[2].tables[0].get_celld().values()}
+    assert {"pointing", "auc_judd", "nss", "cc", "sim", "kl"} <= texts
+    case_picker = explorer.children[0]
+    case_picker.value = ("shapes", 1)  # a held-out synthetic image, object mask as ground truth
+    assert axes[0].get_title() == "shapes: test image 1\nground truth outlined"
+    case_picker.value = ("sample", "camera")  # a photograph: no ground truth, no table
+    assert explorer.figure is figure
+    assert "no ground truth" in axes[0].get_title()
+    assert not axes[2].tables
+    with pytest.raises(ValueError, match="case must be one of"):
+        widgets.baseline_explorer("search: motion")
+    plt.close("all")
