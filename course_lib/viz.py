@@ -267,3 +267,32 @@ def show_scores(
         table = ax.table(cellText=rows, colLabels=["metric", "value"], loc="center", cellLoc="left")
         table.scale(1, 1.5)
     return ax
+
+
+def show_mask(
+    image: np.ndarray,
+    mask: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    title: str = "mask",
+    colour: str = "#fde725",
+    alpha: float = 0.6,
+    outline: bool = False,
+) -> Axes:
+    """Draw an image with the pixels of an (H, W) boolean mask tinted (notebook 09).
+
+    With ``outline=True`` only the mask's border is drawn (a contour), e.g.
+    the salient region of a ROI JPEG; otherwise every masked pixel is tinted,
+    e.g. the pixels that seam carving removed.
+    """
+    from matplotlib.colors import ListedColormap
+
+    ax = show_image(image, ax, title=title) if image.ndim == 3 else show_map(image, ax, title=title, cmap="gray")
+    values = np.asarray(mask, dtype=bool)
+    if outline:
+        if values.any() and not values.all():
+            ax.contour(values.astype(float), levels=[0.5], colors=[colour], linewidths=1.5)
+    else:
+        ax.imshow(np.ma.masked_equal(values.astype(np.uint8), 0), cmap=ListedColormap([colour]),
+                  vmin=0, vmax=1, alpha=alpha, interpolation="nearest")
+    return ax

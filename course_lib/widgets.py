@@ -9,13 +9,14 @@ area does not grow.
 
 from __future__ import annotations
 
+import io
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
+from IPython.display import Image, display
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -69,8 +70,12 @@ def figure_explorer(
 
 
 def _redraw(figure: Figure) -> None:
+    # Send the PNG ourselves rather than display(figure): the figure then shows
+    # whatever matplotlib backend the kernel has (MPLBACKEND=Agg included).
     figure.tight_layout()
-    display(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=figure.dpi)
+    display(Image(data=buffer.getvalue(), format="png"))
 
 
 def lc_explorer(sample: str = "astronaut") -> widgets.interactive:
@@ -361,4 +366,113 @@ def baseline_explorer(case: str = "search: orientation", method: str = "spectral
         panel_size=3.4,
         case=widgets.Dropdown(options=list(cases.items()), value=cases[case], description="image"),
         method=_method_picker(method),
+    )
+
+
+_ASPECT_RATIOS = [("9:16", 9 / 16), ("2:3", 2 / 3), ("3:4", 3 / 4), ("1:1", 1.0), ("4:3", 4 / 3),
+                  ("3:2", 3 / 2), ("16:9", 16 / 9), ("2:1", 2.0)]
+
+
+@lru_cache(maxsize=32)
+def _application_saliency(image_name: str, method: str) -> np.ndarray:
+    from course_lib import applications
+
+    return applications.compute_saliency(_sample(image_name), method)
+
+
+def _method_picker(method: str) -> widgets.Dropdown:
+    from course_lib import cli
+
+    return widgets.Dropdown(options=sorted(cli.METHODS), value=method, description="method")
+
+
+def crop_explorer(sample: str = "astronaut", method: str = "spectral_residual") -> widgets.interactive:
+    """Image × saliency method × aspect ratio × scale → the saliency crop (notebook 09, §1).
+
+    Shows the image with ``applications.saliency_crop(map, ratio, scale=...)``
+    drawn on it, the map, and the crop itself.
+    """
+    from course_lib import applications
+
+    def draw(axes: list[Axes], image_name: str, method: str, aspect_ratio: float, scale: float) -> None:
+        image, saliency = _sample(image_name), _application_saliency(image_name, method)
+        box = applications.saliency_crop(saliency, aspect_ratio, scale=scale)
+        kept = applications.kept_fraction(saliency, box)
+        viz.show_boxes(image, {"crop": box}, axes[0], title=f"{image_name}: the crop keeps {kept:.0%}\nof the saliency")
+        viz.show_map(saliency, axes[1], title=f"{method} saliency")
+        row0, col0, row1, col1 = box
+        viz.show_image(image[row0:row1, col0:col1], axes[2], title=f"crop {col1 - col0}×{row1 - row0} px")
+
+    return figure_explorer(
+        draw,
+        ncols=3,
+        panel_size=3.2,
+        image_name=widgets.Dropdown(options=list(images.SAMPLES), value=sample, description="image"),
+        method=_method_picker(method),
+        aspect_ratio=widgets.SelectionSlider(options=_ASPECT_RATIOS, value=16 / 9, description="width:height"),
+        scale=widgets.FloatSlider(value=0.6, min=0.2, max=1.0, step=0.05, description="scale"),
+    )
+
+
+def seam_explorer(sample: str = "cat", method: str = "spectral_residual") -> widgets.interactive:
+    """Image × saliency method × seams × saliency weight → seam carving (notebook 09, §2).
+
+    Shows the removed pixels of ``applications.carve_seams(image, n, saliency_map=map, weight=λ)``
+    on the original and the carved image; λ = 0 is the paper's gradient energy alone.
+    """
+    from course_lib import applications
+
+    def draw(axes: list[Axes], image_name: str, method: str, n_seams: int, weight: float) -> None:
+        image, saliency = _sample(image_name), _application_saliency(image_name, method)
+        carving = applications.carve_seams(image, n_seams, saliency_map=saliency, weight=weight)
+        viz.show_mask(image, ~carving.kept, axes[0], title=f"{n_seams} seams removed (yellow)\n{method}, λ = {weight:g}")
+        height, width = carving.image.shape[:2]
+        viz.show_image(carving.image, axes[1], title=f"carved to {width}×{height} px")
+
+    return figure_explorer(
+        draw,
+        ncols=2,
+        panel_size=4.0,
+        image_name=widgets.Dropdown(options=list(images.SAMPLES), value=sample, description="image"),
+        method=_method_picker(method),
+        n_seams=widgets.IntSlider(value=80, min=0, max=200, step=10, description="seams", continuous_update=False),
+        weight=widgets.FloatSlider(value=1.0, min=0.0, max=4.0, step=0.25, description="λ (saliency)",
+                                   continuous_update=False),
+    )
+
+
+def roi_jpeg_explorer(sample: str = "astronaut", method: str = "spectral_residual") -> widgets.interactive:
+    """Image × saliency method × qualities × threshold → ROI JPEG vs uniform JPEG (notebook 09, §3).
+
+    Shows the salient blocks, the region-of-interest JPEG of
+    ``applications.compare_roi_jpeg`` and the uniform JPEG of the same size,
+    with their sizes and PSNR inside the region.
+    """
+    from course_lib import applications
+
+    def draw(axes: list[Axes], image_name: str, method: str, quality_inside: int, quality_outside: int,
+             threshold: float) -> None:
+        image, saliency = _sample(image_name), _application_saliency(image_name, method)
+        result = applications.compare_roi_jpeg(image, saliency, quality_inside=quality_inside,
+                                               quality_outside=quality_outside, threshold=threshold)
+        viz.show_mask(image, result.region, axes[0], outline=True,
+                      title=f"salient blocks ({method})\n{result.region.mean():.0%} of the image")
+        viz.show_image(result.decoded, axes[1], title=f"ROI JPEG q{quality_inside}/q{quality_outside}: "
+                       f"{len(result.data) / 1024:.1f} KiB\nPSNR inside {result.psnr_inside:.1f} dB")
+        viz.show_image(applications.jpeg_decode(result.uniform_data), axes[2],
+                       title=f"uniform q{result.uniform_quality}: {len(result.uniform_data) / 1024:.1f} KiB\n"
+                             f"PSNR inside {result.uniform_psnr_inside:.1f} dB")
+
+    return figure_explorer(
+        draw,
+        ncols=3,
+        panel_size=3.2,
+        image_name=widgets.Dropdown(options=list(images.SAMPLES), value=sample, description="image"),
+        method=_method_picker(method),
+        quality_inside=widgets.IntSlider(value=90, min=50, max=100, step=5, description="q inside",
+                                         continuous_update=False),
+        quality_outside=widgets.IntSlider(value=10, min=1, max=50, step=1, description="q outside",
+                                          continuous_update=False),
+        threshold=widgets.FloatSlider(value=0.5, min=0.1, max=1.0, step=0.05, description="threshold τ",
+                                      continuous_update=False),
     )
