@@ -549,3 +549,45 @@ def test_grade_submissions_needs_student_folders_and_tests(tmp_path, course):
     with pytest.raises(ValueError, match="has no notebooks with test cells"):
         grading.grade_submissions(course / "submissions", source_dir=tmp_path / "plain",
                                   out_csv=tmp_path / "g.csv")
+
+
+def _solution_names(source: str) -> set[str]:
+    """Names a solution cell defines at top level (functions, classes, assignments)."""
+    import ast
+
+    names: set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def _used_names(source: str) -> set[str]:
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics; none of the course's cells use them
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+@pytest.mark.parametrize("path", REAL_NOTEBOOKS, ids=[p.stem[:2] for p in REAL_NOTEBOOKS])
+def test_no_cell_but_its_tests_depends_on_an_exercise_answer(path):
+    """Every notebook, statically: what a solution cell defines is used only by the test cells
+    that follow it, so an unanswered exercise fails its own tests and nothing else."""
+    notebook = nbformat.read(path, as_version=4)
+    answers: set[str] = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            answers |= _solution_names(cell.source)
+        elif not meta.get("grade"):
+            leaked = _used_names(cell.source) & answers
+            assert not leaked, f"{path.name}: a non-test cell uses the exercise answer(s) {sorted(leaked)}"
