@@ -248,27 +248,6 @@ def plot_curves(
     return ax
 
 
-def show_scores(
-    scores: Mapping[str, float],
-    ax: Axes | None = None,
-    *,
-    title: str = "scores",
-    digits: int = 3,
-) -> Axes:
-    """Draw named scores as a two-column text table (notebook 05: the metrics of one map).
-
-    An empty mapping draws only the title (e.g. "no ground truth").
-    """
-    ax = _axes(ax, figsize=(3, 3))
-    ax.set_axis_off()
-    ax.set_title(title)
-    if scores:
-        rows = [[name, f"{value:.{digits}f}"] for name, value in scores.items()]
-        table = ax.table(cellText=rows, colLabels=["metric", "value"], loc="center", cellLoc="left")
-        table.scale(1, 1.5)
-    return ax
-
-
 def show_mask(
     image: np.ndarray,
     mask: np.ndarray,
@@ -295,4 +274,77 @@ def show_mask(
     else:
         ax.imshow(np.ma.masked_equal(values.astype(np.uint8), 0), cmap=ListedColormap([colour]),
                   vmin=0, vmax=1, alpha=alpha, interpolation="nearest")
+    return ax
+
+
+def show_scores(
+    scores: Mapping[str, float],
+    ax: Axes | None = None,
+    *,
+    title: str = "scores",
+    digits: int = 3,
+) -> Axes:
+    """Draw named scores as a two-column text table (notebook 05: the metrics of one map).
+
+    An empty mapping draws only the title (e.g. "no ground truth").
+    """
+    ax = _axes(ax, figsize=(3, 3))
+    ax.set_axis_off()
+    ax.set_title(title)
+    if scores:
+        rows = [[name, f"{value:.{digits}f}"] for name, value in scores.items()]
+        table = ax.table(cellText=rows, colLabels=["metric", "value"], loc="center", cellLoc="left")
+        table.scale(1, 1.5)
+    return ax
+
+
+def show_pyramid(
+    levels: Sequence[np.ndarray],
+    ax: Axes | None = None,
+    *,
+    title: str = "pyramid",
+    highlight: int | None = None,
+    signed: bool = False,
+    cmap: str = "gray",
+    colour: str = "#fde725",
+) -> Axes:
+    """Draw pyramid levels pixel for pixel, at their true relative size (notebook 01).
+
+    Level 0 is drawn on the left; levels 1, 2, … are stacked top to bottom in
+    one column to its right, each level's pixel one pixel of the canvas, so
+    scale σ looks 2^σ times smaller.  (H, W, 3) levels are drawn as RGB,
+    (H, W) levels with ``cmap`` on [0, 1].  With ``signed=True`` (Laplacian
+    bands) every level is drawn with ``cividis`` and its own symmetric colour
+    limits ±max|level|; only the colour limits change, not the data.
+    ``highlight`` outlines one level.
+    """
+    from matplotlib.patches import Rectangle
+
+    ax = _axes(ax, figsize=(6, 4))
+    if len(levels) == 0:
+        raise ValueError("levels must contain at least one array, got an empty sequence")
+    height, width = levels[0].shape[:2]
+    x, y, right, bottom = 0, 0, width, height
+    for index, level in enumerate(levels):
+        rows, cols = level.shape[:2]
+        if index == 1:
+            x, y = width, 0
+        extent = (x - 0.5, x + cols - 0.5, y + rows - 0.5, y - 0.5)
+        if level.ndim == 3:
+            ax.imshow(np.clip(level, 0, 1), extent=extent, interpolation="nearest")
+        elif signed:
+            limit = float(np.abs(level).max()) or 1.0
+            ax.imshow(level, cmap="cividis", vmin=-limit, vmax=limit, extent=extent, interpolation="nearest")
+        else:
+            ax.imshow(level, cmap=cmap, vmin=0, vmax=1, extent=extent, interpolation="nearest")
+        if index == highlight:
+            ax.add_patch(Rectangle((x - 0.5, y - 0.5), cols, rows, fill=False, edgecolor=colour, linewidth=2))
+        right, bottom = max(right, x + cols), max(bottom, y + rows)
+        if index >= 1:
+            y += rows
+    ax.set_xlim(-0.5, right - 0.5)
+    ax.set_ylim(bottom - 0.5, -0.5)
+    ax.set_aspect("equal")
+    ax.set_title(title)
+    ax.set_axis_off()
     return ax

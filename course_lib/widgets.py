@@ -74,7 +74,7 @@ def _redraw(figure: Figure) -> None:
     # whatever matplotlib backend the kernel has (MPLBACKEND=Agg included).
     figure.tight_layout()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=figure.dpi)
+    figure.savefig(buffer, format="png", dpi=figure.dpi, pil_kwargs={"compress_level": 1})  # fast redraws
     display(Image(data=buffer.getvalue(), format="png"))
 
 
@@ -153,29 +153,10 @@ def occlusion_explorer(index: int = 0, *, min_size: int = 2) -> widgets.interact
     )
 
 
-@lru_cache(maxsize=8)
-def _itti_map(name: str) -> np.ndarray:
-    return itti_koch.saliency_map(_sample(name))
-
-
-def scanpath_explorer(sample: str = "astronaut") -> widgets.interactive:
-    """Number of fixations and IOR radius → the WTA + IOR scanpath (notebook 04, §1)."""
-
-    def draw(axes: list[Axes], image_name: str, n_fixations: int, ior_radius: float) -> None:
-        image, saliency = _sample(image_name), _itti_map(image_name)
-        fixations = attention.scanpath(saliency, n_fixations, ior_radius=ior_radius)
-        viz.show_map(saliency, axes[0], title="Itti–Koch saliency map", vmin=0, vmax=1)
-        viz.show_scanpath(image, fixations, axes[1], ior_radius=ior_radius,
-                          title=f"{len(fixations)} fixations, IOR radius {ior_radius:.0f} px")
-
-    return figure_explorer(
-        draw,
-        image_name=widgets.Dropdown(options=list(images.SAMPLES), value=sample, description="image"),
-        n_fixations=widgets.IntSlider(value=5, min=1, max=12, description="fixations"),
-        ior_radius=widgets.FloatSlider(value=85.0, min=10.0, max=200.0, step=5.0, description="IOR radius"),
-    )
-
-
+# --------------------------------------------------------------------------
+# notebooks 06–07: gradient saliency, class-model visualisation, localisation
+# (torch-based modules are imported inside each explorer)
+# --------------------------------------------------------------------------
 if TYPE_CHECKING:
     from torch import nn
 
@@ -287,88 +268,9 @@ def localization_explorer(model: nn.Module, batch: datasets.ShapesBatch, *, inde
     )
 
 
-_EXPLORER_SET_SIZE = 25  # items in the explorer's search arrays (seed 0)
-
-
-_EXPLORER_SHAPES = 8  # held-out synthetic-shapes images offered
-
-
-@lru_cache(maxsize=1)
-def _held_out_shapes() -> datasets.ShapesBatch:
-    return datasets.make_split(_EXPLORER_SHAPES, split="test")
-
-
-def _evaluation_cases() -> dict[str, tuple]:
-    """Picker label -> case key: samples (no ground truth), search arrays, shapes."""
-    from course_lib import stimuli
-
-    cases: dict[str, tuple] = {name: ("sample", name) for name in images.SAMPLES}
-    cases.update({f"search: {kind}": ("search", kind) for kind in stimuli.KINDS})
-    cases.update({f"shapes: test image {i}": ("shapes", i) for i in range(_EXPLORER_SHAPES)})
-    return cases
-
-
-@lru_cache(maxsize=32)
-def _evaluation_case(key: tuple) -> tuple[np.ndarray, np.ndarray | None]:
-    """(image, ground-truth mask or None) of a case key."""
-    from course_lib import metrics, stimuli
-
-    source, name = key
-    if source == "search":
-        display = stimuli.search_array(name, _EXPLORER_SET_SIZE, seed=0)
-        return display.image, metrics.box_mask(display.image.shape[:2], display.target_box)
-    if source == "shapes":
-        batch = _held_out_shapes()
-        return batch.images[name], batch.masks[name]
-    return _sample(name), None
-
-
-@lru_cache(maxsize=32)
-def _baseline_map(key: tuple, method: str) -> np.ndarray:
-    from course_lib import cli
-
-    return cli.METHODS[method](_evaluation_case(key)[0])
-
-
-def baseline_explorer(case: str = "search: orientation", method: str = "spectral_residual") -> widgets.interactive:
-    """Image × saliency method → the map and its scores (notebook 05, §3).
-
-    ``case`` is a sample image (no ground truth), ``"search: <kind>"`` (a
-    25-item search array, the target's box as ground truth) or ``"shapes:
-    test image <i>"`` (a held-out synthetic image, its object mask as ground
-    truth).  Where there is ground truth, ``metrics.evaluate_map`` scores
-    the map with its default density blur and pointing tolerance.
-    """
-    from course_lib import metrics
-
-    cases = _evaluation_cases()
-    if case not in cases:
-        raise ValueError(f"case must be one of {list(cases)}, got {case!r}")
-    labels = {key: label for label, key in cases.items()}
-
-    def draw(axes: list[Axes], case: tuple, method: str) -> None:
-        image, mask = _evaluation_case(case)
-        saliency = _baseline_map(case, method)
-        if mask is None:
-            viz.show_image(image, axes[0], title=f"{labels[case]}\n(no ground truth)")
-            viz.show_map(saliency, axes[1], title=method, vmin=0, vmax=1)
-            viz.show_scores({}, axes[2], title="no ground truth,\nno scores")
-            return
-        scores = metrics.evaluate_map(saliency, mask)
-        viz.show_mask(image, mask, axes[0], outline=True, title=f"{labels[case]}\nground truth outlined")
-        viz.show_map(saliency, axes[1], vmin=0, vmax=1,
-                     title=f"{method}\npointing game: {'hit' if scores['pointing'] else 'miss'}")
-        viz.show_scores(scores, axes[2], title="scores (KL: lower is better)")
-
-    return figure_explorer(
-        draw,
-        ncols=3,
-        panel_size=3.4,
-        case=widgets.Dropdown(options=list(cases.items()), value=cases[case], description="image"),
-        method=_method_picker(method),
-    )
-
-
+# --------------------------------------------------------------------------
+# notebook 09: applications
+# --------------------------------------------------------------------------
 _ASPECT_RATIOS = [("9:16", 9 / 16), ("2:3", 2 / 3), ("3:4", 3 / 4), ("1:1", 1.0), ("4:3", 4 / 3),
                   ("3:2", 3 / 2), ("16:9", 16 / 9), ("2:1", 2.0)]
 
@@ -475,4 +377,267 @@ def roi_jpeg_explorer(sample: str = "astronaut", method: str = "spectral_residua
                                           continuous_update=False),
         threshold=widgets.FloatSlider(value=0.5, min=0.1, max=1.0, step=0.05, description="threshold τ",
                                       continuous_update=False),
+    )
+
+
+@lru_cache(maxsize=8)
+def _itti_map(name: str) -> np.ndarray:
+    return itti_koch.saliency_map(_sample(name))
+
+
+def scanpath_explorer(sample: str = "astronaut") -> widgets.interactive:
+    """Number of fixations and IOR radius → the WTA + IOR scanpath (notebook 04, §1)."""
+
+    def draw(axes: list[Axes], image_name: str, n_fixations: int, ior_radius: float) -> None:
+        image, saliency = _sample(image_name), _itti_map(image_name)
+        fixations = attention.scanpath(saliency, n_fixations, ior_radius=ior_radius)
+        viz.show_map(saliency, axes[0], title="Itti–Koch saliency map", vmin=0, vmax=1)
+        viz.show_scanpath(image, fixations, axes[1], ior_radius=ior_radius,
+                          title=f"{len(fixations)} fixations, IOR radius {ior_radius:.0f} px")
+
+    return figure_explorer(
+        draw,
+        image_name=widgets.Dropdown(options=list(images.SAMPLES), value=sample, description="image"),
+        n_fixations=widgets.IntSlider(value=5, min=1, max=12, description="fixations"),
+        ior_radius=widgets.FloatSlider(value=85.0, min=10.0, max=200.0, step=5.0, description="IOR radius"),
+    )
+
+
+# --------------------------------------------------------------------------
+# notebook 05: fast baselines and evaluation
+# --------------------------------------------------------------------------
+_EXPLORER_SET_SIZE = 25  # items in the explorer's search arrays (seed 0)
+_EXPLORER_SHAPES = 8  # held-out synthetic-shapes images offered
+
+
+@lru_cache(maxsize=1)
+def _held_out_shapes() -> datasets.ShapesBatch:
+    return datasets.make_split(_EXPLORER_SHAPES, split="test")
+
+
+def _evaluation_cases() -> dict[str, tuple]:
+    """Picker label -> case key: samples (no ground truth), search arrays, shapes."""
+    from course_lib import stimuli
+
+    cases: dict[str, tuple] = {name: ("sample", name) for name in images.SAMPLES}
+    cases.update({f"search: {kind}": ("search", kind) for kind in stimuli.KINDS})
+    cases.update({f"shapes: test image {i}": ("shapes", i) for i in range(_EXPLORER_SHAPES)})
+    return cases
+
+
+@lru_cache(maxsize=32)
+def _evaluation_case(key: tuple) -> tuple[np.ndarray, np.ndarray | None]:
+    """(image, ground-truth mask or None) of a case key."""
+    from course_lib import metrics, stimuli
+
+    source, name = key
+    if source == "search":
+        display = stimuli.search_array(name, _EXPLORER_SET_SIZE, seed=0)
+        return display.image, metrics.box_mask(display.image.shape[:2], display.target_box)
+    if source == "shapes":
+        batch = _held_out_shapes()
+        return batch.images[name], batch.masks[name]
+    return _sample(name), None
+
+
+@lru_cache(maxsize=32)
+def _baseline_map(key: tuple, method: str) -> np.ndarray:
+    from course_lib import cli
+
+    return cli.METHODS[method](_evaluation_case(key)[0])
+
+
+def baseline_explorer(case: str = "search: orientation", method: str = "spectral_residual") -> widgets.interactive:
+    """Image × saliency method → the map and its scores (notebook 05, §3).
+
+    ``case`` is a sample image (no ground truth), ``"search: <kind>"`` (a
+    25-item search array, the target's box as ground truth) or ``"shapes:
+    test image <i>"`` (a held-out synthetic image, its object mask as ground
+    truth).  Where there is ground truth, ``metrics.evaluate_map`` scores
+    the map with its default density blur and pointing tolerance.
+    """
+    from course_lib import metrics
+
+    cases = _evaluation_cases()
+    if case not in cases:
+        raise ValueError(f"case must be one of {list(cases)}, got {case!r}")
+    labels = {key: label for label, key in cases.items()}
+
+    def draw(axes: list[Axes], case: tuple, method: str) -> None:
+        image, mask = _evaluation_case(case)
+        saliency = _baseline_map(case, method)
+        if mask is None:
+            viz.show_image(image, axes[0], title=f"{labels[case]}\n(no ground truth)")
+            viz.show_map(saliency, axes[1], title=method, vmin=0, vmax=1)
+            viz.show_scores({}, axes[2], title="no ground truth,\nno scores")
+            return
+        scores = metrics.evaluate_map(saliency, mask)
+        viz.show_mask(image, mask, axes[0], outline=True, title=f"{labels[case]}\nground truth outlined")
+        viz.show_map(saliency, axes[1], vmin=0, vmax=1,
+                     title=f"{method}\npointing game: {'hit' if scores['pointing'] else 'miss'}")
+        viz.show_scores(scores, axes[2], title="scores (KL: lower is better)")
+
+    return figure_explorer(
+        draw,
+        ncols=3,
+        panel_size=3.4,
+        case=widgets.Dropdown(options=list(cases.items()), value=cases[case], description="image"),
+        method=_method_picker(method),
+    )
+
+
+# --------------------------------------------------------------------------
+# notebooks 01–03: pyramids, feature channels, the Itti–Koch model
+# --------------------------------------------------------------------------
+_PYRAMID_LEVELS = 9  # the paper's scales σ = 0 … 8
+_GABOR_VIEW_RADIUS = 18  # kernels are drawn on a fixed 37×37 window (3σ for the largest σ)
+
+
+@lru_cache(maxsize=8)
+def _sample_pyramids(name: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Gaussian pyramid of the RGB sample and Laplacian pyramid of its intensity (9 scales)."""
+    from course_lib import features, pyramids
+
+    image = _sample(name)
+    return (pyramids.gaussian_pyramid(image, _PYRAMID_LEVELS),
+            pyramids.laplacian_pyramid(features.intensity(image), _PYRAMID_LEVELS))
+
+
+def pyramid_explorer(sample: str = "astronaut") -> widgets.interactive:
+    """Image × scale σ × Gaussian/Laplacian → one pyramid level (notebook 01, §2–§3).
+
+    Left: all 9 levels of ``pyramids.gaussian_pyramid(image)`` (RGB) or of
+    ``pyramids.laplacian_pyramid(features.intensity(image))`` drawn at their
+    true relative size, level σ outlined; right: level σ enlarged to the
+    panel, so its pixels show.  Both pyramids are computed once per image.
+    """
+
+    def draw(axes: list[Axes], image_name: str, level: int, kind: str) -> None:
+        gaussian, laplacian = _sample_pyramids(image_name)
+        chosen = gaussian if kind == "Gaussian" else laplacian
+        rows, cols = chosen[level].shape[:2]
+        viz.show_pyramid(chosen, axes[0], highlight=level, signed=kind == "Laplacian",
+                         title=f"{kind} pyramid of {image_name}\n9 scales, σ = {level} outlined")
+        size = f"{cols}×{rows} px (1:{2 ** level})"
+        if kind == "Gaussian":
+            viz.show_image(chosen[level], axes[1], title=f"Gaussian σ = {level}: {size}")
+        elif level == len(chosen) - 1:
+            viz.show_map(chosen[level], axes[1], cmap="gray", vmin=0, vmax=1,
+                         title=f"Laplacian σ = {level}: {size}\nlow-pass residual (= Gaussian level)")
+        else:
+            limit = float(np.abs(chosen[level]).max()) or 1.0
+            viz.show_map(chosen[level], axes[1], cmap="cividis", vmin=-limit, vmax=limit,
+                         title=f"Laplacian σ = {level}: {size}\nband-pass, ±{limit:.3f}")
+
+    return figure_explorer(
+        draw,
+        panel_size=4.0,
+        image_name=widgets.Dropdown(options=list(images.SAMPLES), value=sample, description="image"),
+        level=widgets.IntSlider(value=2, min=0, max=_PYRAMID_LEVELS - 1, description="scale σ"),
+        kind=widgets.ToggleButtons(options=["Gaussian", "Laplacian"], value="Gaussian", description="pyramid"),
+    )
+
+
+@lru_cache(maxsize=8)
+def _sample_intensity(name: str) -> np.ndarray:
+    from course_lib import features
+
+    return features.intensity(_sample(name))
+
+
+def gabor_explorer(sample: str = "orientation_pop_out") -> widgets.interactive:
+    """θ × wavelength × σ → the Gabor kernel and its response (notebook 02, §5).
+
+    Shows the image, the even (real) and odd (imaginary) parts of
+    ``features.gabor_kernel(σ, θ, 1/λ)`` on a fixed 37×37 window, and the
+    quadrature energy ``features.orientation_pyramid([intensity], θ, sigma=σ,
+    frequency=1/λ)`` of the image at full resolution.
+    """
+    from course_lib import features
+
+    def draw(axes: list[Axes], image_name: str, theta_degrees: int, wavelength: float, sigma: float) -> None:
+        theta, frequency = np.deg2rad(theta_degrees), 1.0 / wavelength  # units: radians, cycles/px
+        kernel = features.gabor_kernel(sigma, theta, frequency, radius=_GABOR_VIEW_RADIUS)
+        response = features.orientation_pyramid([_sample_intensity(image_name)], theta, sigma=sigma,
+                                                 frequency=frequency)[0]
+        limit = float(np.abs(kernel).max())
+        viz.show_image(_sample(image_name), axes[0], title=image_name)
+        viz.show_map(kernel.real, axes[1], cmap="cividis", vmin=-limit, vmax=limit,
+                     title=f"even part, θ = {theta_degrees}°\nλ = {wavelength:g} px (f = {frequency:.3f} cycles/px)")
+        viz.show_map(kernel.imag, axes[2], cmap="cividis", vmin=-limit, vmax=limit,
+                     title=f"odd part, σ = {sigma:g} px\n(37×37 px window)")
+        viz.show_map(response, axes[3], vmin=0, title=f"|I ∗ g|, θ = {theta_degrees}°\nmax {response.max():.3f}")
+
+    return figure_explorer(
+        draw,
+        ncols=4,
+        panel_size=3.0,
+        image_name=widgets.Dropdown(options=list(images.SAMPLES), value=sample, description="image"),
+        theta_degrees=widgets.IntSlider(value=0, min=0, max=165, step=15, description="θ (deg)"),
+        wavelength=widgets.FloatSlider(value=1 / features.GABOR_FREQUENCY, min=2.0, max=16.0, step=0.5,
+                                       description="λ (px)"),
+        sigma=widgets.FloatSlider(value=features.GABOR_SIGMA, min=0.5, max=6.0, step=0.25, description="σ (px)"),
+    )
+
+
+def _feature_choices() -> list[tuple[str, tuple[str, float | None]]]:
+    """Dropdown options: label → (channel, θ) of the model's seven feature pyramids."""
+    from course_lib import features
+
+    return [("intensity I", ("intensity", None)), ("red–green RG", ("rg", None)), ("blue–yellow BY", ("by", None))] + [
+        (f"orientation {round(np.rad2deg(theta))}°", ("orientation", theta)) for theta in features.ORIENTATIONS
+    ]
+
+
+@lru_cache(maxsize=32)
+def _itti_koch_result(name: str, normalization: str, weights: tuple[float, float, float]) -> itti_koch.IttiKochResult:
+    return itti_koch.itti_koch(_sample(name), normalization=normalization, weights=weights)
+
+
+def itti_koch_explorer(sample: str = "astronaut") -> widgets.interactive:
+    """Feature map F(c, c + δ), normalisation and channel weights → the live saliency map (notebook 03, §6).
+
+    Runs ``itti_koch.itti_koch(image, normalization=..., weights=(w_I, w_C, w_O))``
+    (paper scales c ∈ {2, 3, 4}, δ ∈ {3, 4}; results cached) and shows the
+    chosen feature map |P(c) ⊖ P(c + δ)| before normalisation, the three
+    conspicuity maps Ī, C̄, Ō and S.  Equal weights give the
+    paper's S up to a common factor (each panel has its own colour range).
+    """
+
+    choices = _feature_choices()
+    labels = {value: label for label, value in choices}
+
+    def draw(axes: list[Axes], image_name: str, feature: tuple, c: int, delta: int, normalization: str,
+             w_intensity: float, w_colour: float, w_orientation: float) -> None:
+        weights = (w_intensity, w_colour, w_orientation)
+        if not any(weights):
+            for ax in axes:
+                ax.set_axis_off()
+            axes[0].set_title("set at least one channel weight > 0")
+            return
+        result = _itti_koch_result(image_name, normalization, weights)
+        channel, theta = feature
+        (key, feature_map), = result.maps(channel, c=c, s=c + delta, theta=theta).items()
+        name = labels[feature]
+        rows, cols = feature_map.shape
+        viz.show_map(feature_map, axes[0], vmin=0, title=f"{name} ({c}, {key.s}): {cols}×{rows}\nbefore N(·)")
+        for ax, (label, symbol) in zip(axes[1:4], (("intensity", "Ī"), ("colour", "C̄"), ("orientation", "Ō"))):
+            viz.show_map(result.conspicuity_maps[label], ax, vmin=0, title=f"{symbol} ({label})\nnormalisation: {normalization}")
+        viz.show_map(result.saliency, axes[4], vmin=0,
+                     title=f"S at scale 4, weights\nI {w_intensity:.2f} · C {w_colour:.2f} · O {w_orientation:.2f}")
+
+    weight = dict(value=1.0, min=0.0, max=1.0, step=0.05)
+    return figure_explorer(
+        draw,
+        ncols=5,
+        panel_size=2.8,
+        image_name=widgets.Dropdown(options=list(images.SAMPLES), value=sample, description="image"),
+        feature=widgets.Dropdown(options=choices, value=("intensity", None), description="feature"),
+        c=widgets.IntSlider(value=2, min=2, max=4, description="centre c"),
+        delta=widgets.IntSlider(value=3, min=3, max=4, description="δ = s − c"),
+        normalization=widgets.ToggleButtons(options=["paper", "iterative", "none"], value="paper",
+                                            description="N(·)"),
+        w_intensity=widgets.FloatSlider(description="weight I", **weight),
+        w_colour=widgets.FloatSlider(description="weight C", **weight),
+        w_orientation=widgets.FloatSlider(description="weight O", **weight),
     )

@@ -93,6 +93,7 @@ def test_scanpath_explorer_numbers_fixations():
     plt.close("all")
 
 
+
 def test_show_scores_draws_a_table_of_formatted_values():
     ax = viz.show_scores({"auc_judd": 0.81234, "kl": 1.5}, title="one map")
     texts = [cell.get_text().get_text() for cell in ax.tables[0].get_celld().values()]
@@ -118,4 +119,76 @@ def test_baseline_explorer_scores_the_map_against_the_ground_truth():
     assert not axes[2].tables
     with pytest.raises(ValueError, match="case must be one of"):
         widgets.baseline_explorer("search: motion")
+    plt.close("all")
+
+
+def _controls(explorer):
+    return {control.description: control for control in explorer.kwargs_widgets}
+
+
+def test_show_pyramid_draws_levels_pixel_for_pixel_and_outlines_one():
+    from course_lib import pyramids
+
+    levels = pyramids.gaussian_pyramid(np.zeros((16, 20, 3)), levels=4)
+    ax = viz.show_pyramid(levels, highlight=2, title="pyramid")
+    extents = [image.get_extent() for image in ax.images]
+    assert extents[0] == [-0.5, 19.5, 15.5, -0.5]  # level 0 at the origin
+    assert extents[1] == [19.5, 29.5, 7.5, -0.5]  # level 1 (8×10) to its right
+    assert extents[2] == [19.5, 24.5, 11.5, 7.5]  # level 2 (4×5) below level 1
+    assert len(ax.patches) == 1 and ax.get_title() == "pyramid"
+    signed = viz.show_pyramid([np.array([[-2.0, 1.0]]), np.array([[0.5]])], signed=True)
+    assert signed.images[0].get_clim() == (-2.0, 2.0) and signed.images[0].get_cmap().name == "cividis"
+    with pytest.raises(ValueError, match="levels must contain"):
+        viz.show_pyramid([])
+    plt.close("all")
+
+
+def test_pyramid_explorer_switches_scale_and_pyramid_in_place():
+    explorer = widgets.pyramid_explorer("textured_square")
+    figure, controls = explorer.figure, _controls(explorer)
+    assert figure.axes[1].get_title() == "Gaussian σ = 2: 64×64 px (1:4)"
+    controls["scale σ"].value = 4
+    controls["pyramid"].value = "Laplacian"
+    assert explorer.figure is figure
+    assert figure.axes[1].get_title().startswith("Laplacian σ = 4: 16×16 px (1:16)\nband-pass")
+    assert figure.axes[1].images[0].get_cmap().name == "cividis"
+    controls["scale σ"].value = 8
+    assert "low-pass residual" in figure.axes[1].get_title()
+    assert len(figure.axes[0].images) == 9  # cleared, not stacked
+    plt.close("all")
+
+
+def test_gabor_explorer_shows_kernel_parts_and_response():
+    explorer = widgets.gabor_explorer("orientation_pop_out")
+    figure, controls = explorer.figure, _controls(explorer)
+    titles = [ax.get_title() for ax in figure.axes]
+    assert titles[1] == "even part, θ = 0°\nλ = 4 px (f = 0.250 cycles/px)"
+    assert titles[2].startswith("odd part, σ = 2 px")
+    assert figure.axes[1].images[0].get_array().shape == (37, 37)
+    assert figure.axes[3].images[0].get_array().shape == (320, 320)
+    controls["θ (deg)"].value = 90
+    controls["λ (px)"].value = 8.0
+    assert figure.axes[1].get_title() == "even part, θ = 90°\nλ = 8 px (f = 0.125 cycles/px)"
+    assert figure.axes[3].get_title().startswith("|I ∗ g|, θ = 90°")
+    plt.close("all")
+
+
+def test_itti_koch_explorer_shows_feature_conspicuity_and_saliency_maps():
+    explorer = widgets.itti_koch_explorer("colour_pop_out")
+    figure, controls = explorer.figure, _controls(explorer)
+    titles = [ax.get_title() for ax in figure.axes]
+    assert titles[0] == "intensity I (2, 5): 80×80\nbefore N(·)"
+    assert [t.split(" ")[0] for t in titles[1:4]] == ["Ī", "C̄", "Ō"]
+    assert figure.axes[4].images[0].get_array().shape == (20, 20)  # S at scale 4
+    controls["feature"].value = ("orientation", np.pi / 2)
+    controls["centre c"].value = 4
+    controls["δ = s − c"].value = 4
+    controls["N(·)"].value = "iterative"
+    assert figure.axes[0].get_title() == "orientation 90° (4, 8): 20×20\nbefore N(·)"
+    assert "iterative" in figure.axes[1].get_title()
+    for name in ("weight I", "weight C", "weight O"):
+        controls[name].value = 0.0
+    assert explorer.figure is figure
+    assert figure.axes[0].get_title() == "set at least one channel weight > 0"
+    assert not any(ax.images for ax in figure.axes)
     plt.close("all")

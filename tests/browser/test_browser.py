@@ -31,7 +31,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK = os.environ.get("BROWSER_NOTEBOOK", "00_what_is_saliency.ipynb")
+NOTEBOOK = os.environ.get("BROWSER_NOTEBOOK", "01_gaussian_pyramids.ipynb")
 """Notebook under test, relative to notebooks/ (switch to 01 once it exists)."""
 SCREENSHOTS = ROOT / "build" / "browser"
 
