@@ -30,6 +30,21 @@ from course_lib import images, itti_koch, timing
 SIZES = [(480, 640), (1080, 1920)]  # (H, W)
 
 
+def widget_redraw_ms() -> float:
+    """One redraw of the Itti–Koch explorer (model result cached, figure redrawn and PNG-encoded)."""
+    import contextlib
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from course_lib import widgets
+
+    with contextlib.redirect_stdout(io.StringIO()):  # display() outside a kernel prints a repr
+        explorer = widgets.itti_koch_explorer()
+        return timing.median_ms(explorer.update, repeat=5, warmup=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30, help="timed calls at 640x480 (fewer at 1080p)")
@@ -60,6 +75,8 @@ def main() -> None:
     print(f"{'method':36s} {'size':>10s} {'median ms':>10s} {'x faster than FineGrained':>26s}")
     for method, size, ms, ratio in rows:
         print(f"{method:36s} {size:>10s} {ms:10.2f} {ratio:25.1f}x")
+    redraw_ms = widget_redraw_ms()
+    print(f"{'itti_koch_explorer redraw (astronaut)':36s} {'512x512':>10s} {redraw_ms:10.2f} {'-':>26s}")
     print(
         f"\nmedian of repeated calls after 3 warm-up calls; {os.cpu_count()} CPU cores, "
         f"{cv2.getNumThreads()} OpenCV threads, {platform.processor() or platform.machine()}, "
