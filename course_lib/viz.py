@@ -348,3 +348,34 @@ def show_pyramid(
     ax.set_title(title)
     ax.set_axis_off()
     return ax
+
+
+def show_method_grid(
+    images: np.ndarray,
+    maps: Mapping[str, np.ndarray],
+    *,
+    cmap: str = MAP_CMAP,
+    panel_size: float = 1.9,
+    suptitle: str | None = None,
+) -> Figure:
+    """Draw one row per image: the image, then each method's map (notebook 07, Part 2).
+
+    ``images`` is (N, H, W, 3) in [0, 1]; ``maps`` maps a method name to its
+    (N, H, W) maps.  Each panel has its own colour scale (the maps' units
+    differ between methods), so compare where a map is high, not how high.
+    """
+    n = len(images)
+    if n == 0 or not maps:
+        raise ValueError(f"images and maps must be non-empty, got {n} images and {len(maps)} methods")
+    fig, axes = plt.subplots(n, len(maps) + 1, figsize=(panel_size * (len(maps) + 1), panel_size * n),
+                             squeeze=False)
+    for row, image in enumerate(images):
+        show_image(image, axes[row, 0], title="image" if row == 0 else "")
+        for ax, (name, method_maps) in zip(axes[row, 1:], maps.items()):
+            show_map(method_maps[row], ax, title=name if row == 0 else "", cmap=cmap)
+    for ax in axes[0]:
+        ax.title.set_fontsize(9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig

@@ -641,3 +641,47 @@ def itti_koch_explorer(sample: str = "astronaut") -> widgets.interactive:
         w_colour=widgets.FloatSlider(description="weight C", **weight),
         w_orientation=widgets.FloatSlider(description="weight O", **weight),
     )
+
+
+# --------------------------------------------------------------------------
+# notebook 07, Part 2: every attribution method on the same images
+# --------------------------------------------------------------------------
+def method_explorer(
+    batch_images: np.ndarray,
+    maps: dict[str, np.ndarray],
+    masks: np.ndarray | None = None,
+    *,
+    method: str | None = None,
+    index: int = 0,
+) -> widgets.interactive:
+    """Method × image → that method's saliency map (notebook 07, Part 2).
+
+    ``maps`` holds the (N, H, W) maps each method gave on ``batch_images``
+    ((N, H, W, 3) in [0, 1]), computed once in the notebook, so switching is
+    instant.  Shows the map, the map over the image, and (with ``masks``) the
+    true object outlined with the map's maximum marked: the pointing game.
+    """
+    names = list(maps)
+    if not names:
+        raise ValueError("maps must name at least one method, got an empty dict")
+
+    def draw(axes: list[Axes], method: str, index: int) -> None:
+        saliency = maps[method][index]
+        viz.show_map(saliency, axes[0], title=f"{method}\nimage {index}", vmin=0)
+        viz.overlay_map(batch_images[index], saliency, axes[1], title="over the image")
+        if masks is not None:
+            row, col = np.unravel_index(np.argmax(saliency), saliency.shape)
+            viz.show_mask(batch_images[index], masks[index], axes[2], title="object and the map's maximum",
+                          outline=True)
+            axes[2].plot(col, row, "x", color="#fde725", markersize=10, markeredgewidth=2.5)
+        else:
+            axes[2].set_axis_off()
+
+    return figure_explorer(
+        draw,
+        ncols=3,
+        panel_size=3.2,
+        method=widgets.Dropdown(options=names, value=method if method is not None else names[0],
+                                description="method"),
+        index=widgets.IntSlider(value=index, min=0, max=len(batch_images) - 1, description="image"),
+    )

@@ -192,3 +192,25 @@ def test_itti_koch_explorer_shows_feature_conspicuity_and_saliency_maps():
     assert figure.axes[0].get_title() == "set at least one channel weight > 0"
     assert not any(ax.images for ax in figure.axes)
     plt.close("all")
+
+
+def test_method_explorer_switches_method_and_marks_the_maximum():
+    rng = np.random.default_rng(0)
+    batch = rng.random((2, 8, 8, 3))
+    maps = {"a": rng.random((2, 8, 8)), "b": rng.random((2, 8, 8))}
+    masks = np.zeros((2, 8, 8), dtype=bool)
+    masks[:, 2:5, 2:5] = True
+    explorer = widgets.method_explorer(batch, maps, masks, method="a")
+    figure = explorer.figure
+    assert figure.axes[0].get_title().startswith("a")
+    assert len(figure.axes[2].lines) == 1  # the maximum's marker
+    explorer.children[0].value = "b"  # redraws into the same figure
+    assert explorer.figure is figure
+    assert figure.axes[0].get_title().startswith("b")
+    fig = viz.show_method_grid(batch, maps)
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["image", "a", "b"]
+    with pytest.raises(ValueError, match="maps must name"):
+        widgets.method_explorer(batch, {})
+    with pytest.raises(ValueError, match="must be non-empty"):
+        viz.show_method_grid(batch, {})
+    plt.close("all")
