@@ -25,14 +25,7 @@ from course_lib import datasets, gradients, images, models
 from course_lib import quadtree as qt
 from conftest import ATOL_F32, ATOL_F64, RTOL_F32, RTOL_F64
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models gain nothing from threads, and on a shared CPU OpenMP's
-    spinning threads made these tests up to 50x slower; restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # Oracle 3: the IG paper's "within 5 %" for 20–300 steps.

@@ -22,14 +22,7 @@ from torch import nn
 from course_lib import datasets, gradients, images, models, sanity
 from conftest import ATOL_F64, RTOL_F64
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models gain nothing from threads, and on a shared CPU OpenMP's
-    spinning threads made these tests up to 50x slower; restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # Oracle 14's threshold for a fully randomised network (reference §3).
