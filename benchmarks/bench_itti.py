@@ -3,7 +3,10 @@
 Run with ``make bench`` (or ``python benchmarks/bench_itti.py``).  Prints one
 table: method, image size, median ms of repeated calls after warm-up, and how
 many times faster than OpenCV's ``StaticSaliencyFineGrained`` measured in the
-same run at the same size.  Rows:
+same run at the same size.  The methods are timed in alternating blocks
+(:func:`course_lib.timing.interleaved_median_ms`): warm within a block, as a
+widget calls them, and spread over the same stretch of time, so that slow
+phases of a shared machine fall on all of them.  Rows:
 
 * ``itti_koch.saliency_map`` — the paper's model (colour features at full
   resolution), course float RGB in, (H, W) map out;
@@ -12,13 +15,14 @@ same run at the same size.  Rows:
 * OpenCV ``StaticSaliencyFineGrained`` and ``StaticSaliencySpectralResidual``,
   given their native uint8 BGR input (conversion not timed).
 
-Timings on small shared machines vary by ±10 %; ``--repeat`` raises the
+Timings on small shared machines vary by ±10 %; ``--rounds`` raises the
 number of timed calls.  Tests never assert times; this script only prints.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 
@@ -47,7 +51,9 @@ def widget_redraw_ms() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=30, help="timed calls at 640x480 (fewer at 1080p)")
+    parser.add_argument(
+        "--rounds", type=int, default=6, help="rounds of 10 timed calls per method at 640x480 (a third at 1080p)"
+    )
     args = parser.parse_args()
     photo = images.load_image("astronaut")
     fine_grained = cv2.saliency.StaticSaliencyFineGrained_create()
@@ -58,17 +64,16 @@ def main() -> None:
         image = cv2.resize(photo, (width, height), interpolation=cv2.INTER_LINEAR)
         bgr = images.to_opencv(image)
         size = f"{width}x{height}"
-        repeat = args.repeat if height * width <= 640 * 480 else max(5, args.repeat // 3)
-        methods = [
-            ("OpenCV FineGrained", fine_grained.computeSaliency, bgr, {}),
-            ("OpenCV SpectralResidual", spectral.computeSaliency, bgr, {}),
-            ("Itti-Koch 42 maps (paper)", itti_koch.saliency_map, image, {}),
-            ("Itti-Koch 42 maps, colour_level=1", itti_koch.saliency_map, image, {"colour_level": 1}),
-        ]
-        times = {
-            name: timing.median_ms(fn, arg, repeat=repeat, warmup=3, **kwargs)
-            for name, fn, arg, kwargs in methods
+        rounds = args.rounds if height * width <= 640 * 480 else max(1, args.rounds // 3)
+        calls = {
+            "OpenCV FineGrained": functools.partial(fine_grained.computeSaliency, bgr),
+            "OpenCV SpectralResidual": functools.partial(spectral.computeSaliency, bgr),
+            "Itti-Koch 42 maps (paper)": functools.partial(itti_koch.saliency_map, image),
+            "Itti-Koch 42 maps, colour_level=1": functools.partial(
+                itti_koch.saliency_map, image, colour_level=1
+            ),
         }
+        times = timing.interleaved_median_ms(calls, rounds=rounds, block=10, warmup=3)
         reference = times["OpenCV FineGrained"]
         rows += [(name, size, ms, reference / ms) for name, ms in times.items()]
 
@@ -78,7 +83,9 @@ def main() -> None:
     redraw_ms = widget_redraw_ms()
     print(f"{'itti_koch_explorer redraw (astronaut)':36s} {'512x512':>10s} {redraw_ms:10.2f} {'-':>26s}")
     print(
-        f"\nmedian of repeated calls after 3 warm-up calls; {os.cpu_count()} CPU cores, "
+        f"\nmedian of {args.rounds} rounds x 10 calls per method (a third at 1080p), "
+        "methods in alternating blocks, 3 warm-up calls per block;\n"
+        f"{os.cpu_count()} CPU cores, "
         f"{cv2.getNumThreads()} OpenCV threads, {platform.processor() or platform.machine()}, "
         f"numpy {np.__version__}, OpenCV {cv2.__version__}."
     )

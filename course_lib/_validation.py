@@ -26,6 +26,7 @@ def check_image(
     ndim: Iterable[int] = (2, 3),
     name: str = "image",
     channels: int | None = 3,
+    unit_range: bool = False,
 ) -> npt.NDArray[np.floating]:
     """Check an image and return it as a float array (a view where possible).
 
@@ -39,6 +40,9 @@ def check_image(
         Argument name used in error messages.
     channels : int or None
         Required size of the last axis of a 3-D image; ``None`` accepts any.
+    unit_range : bool
+        Also require every value in [0, 1] (as :func:`check_unit_range`, in
+        one pass with the finiteness check: NaN fails ``min >= 0``).
 
     Returns
     -------
@@ -70,8 +74,12 @@ def check_image(
         raise TypeError(f"{name} must be real, got dtype {array.dtype}")
     if not np.issubdtype(array.dtype, np.floating):
         array = array.astype(np.float32)
+    if unit_range and 0.0 <= array.min() and array.max() <= 1.0:
+        return array  # NaN would have failed a comparison, ±inf the range
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must not contain NaN or inf")
+    if unit_range:
+        check_unit_range(array, name=name)
     return array
 
 

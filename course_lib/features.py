@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_image, check_positive, check_unit_range
+from course_lib._validation import check_image, check_positive
 
 __all__ = [
     "GABOR_FREQUENCY",
@@ -59,8 +59,7 @@ GABOR_FREQUENCY = 0.25
 # --------------------------------------------------------------------------
 def _rgb_image(image: object) -> np.ndarray:
     """Validated course image as C-contiguous float32 (H, W) or (H, W, 3)."""
-    array = check_image(image, ndim=(2, 3), name="image")
-    check_unit_range(array, name="image")
+    array = check_image(image, ndim=(2, 3), name="image", unit_range=True)
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
@@ -327,28 +326,57 @@ def _intensity_opponency(rgb: np.ndarray, threshold: float) -> np.ndarray:
     if rgb.ndim == 2:  # grey: r = g = b, so RG = BY = 0 exactly
         zeros = np.zeros_like(rgb)
         return cv2.merge([rgb, zeros, zeros])
-    mean = _mean_rgb(rgb)
-    return _opponency_block(rgb, mean, threshold * float(mean.max()))
+    limit = threshold * float(_mean_rgb(rgb).max())
+    return _opponency_block(rgb, limit, _OpponencyWorkspace(rgb.shape[:2]))
 
 
-def _opponency_block(rgb: np.ndarray, mean: np.ndarray, limit: float) -> np.ndarray:
-    """[I, RG, BY] of a block of rows, given its I and the hue limit t · max I.
+class _OpponencyWorkspace:
+    """Scratch maps for :func:`_opponency_block`, reused from strip to strip.
 
-    cv2 element-wise calls rather than numpy: about 30 % faster at this size.
+    Writing every intermediate into these (``dst=``) instead of fresh arrays
+    saves about a quarter of the time: each new 250 kB array costs the
+    allocator more than the arithmetic that fills it.
     """
-    red, green, blue = cv2.split(rgb)
+
+    _NAMES = ("mean", "red", "green", "blue", "mask", "inverse", "red_green", "green_tuned",
+              "blue_yellow", "yellow")
+
+    def __init__(self, shape: tuple[int, int]) -> None:
+        for name in self._NAMES:
+            setattr(self, name, np.empty(shape, np.float32))
+        self.stack = np.empty(shape + (3,), np.float32)
+
+    def rows(self, count: int) -> list[np.ndarray]:
+        """The first ``count`` rows of every scratch map, then of the output stack."""
+        return [getattr(self, name)[:count] for name in self._NAMES] + [self.stack[:count]]
+
+
+_THIRD = np.full((1, 3), 1.0 / 3.0, np.float32)
+
+
+def _opponency_block(rgb: np.ndarray, limit: float, workspace: _OpponencyWorkspace) -> np.ndarray:
+    """[I, RG, BY] of a C-contiguous block of rows, given the hue limit t · max I.
+
+    Returns a view of ``workspace.stack``.  cv2 element-wise calls into
+    preallocated maps rather than numpy: about 2× faster at this size.
+    """
+    (mean, red, green, blue, mask, inverse, red_green, green_tuned, blue_yellow, yellow,
+     stack) = workspace.rows(rgb.shape[0])
+    cv2.transform(rgb, _THIRD, dst=mean)
+    cv2.split(rgb, [red, green, blue])
     # 1.5 / I where I > limit, else 0 (0 / max(I, limit), never 0 / 0)
-    _, mask = cv2.threshold(mean, limit, 1.5, cv2.THRESH_BINARY)
-    inverse = cv2.divide(mask, cv2.max(mean, max(limit, 1e-30)))
+    cv2.threshold(mean, limit, 1.5, cv2.THRESH_BINARY, dst=mask)
+    cv2.divide(mask, cv2.max(mean, max(limit, 1e-30), dst=inverse), dst=inverse)
     # r - (g + b)/2 = 1.5 (r - I): the broadly tuned channels, ÷ 1.5, before division by I
-    red_tuned = cv2.max(cv2.subtract(red, mean), 0.0)
-    green_tuned = cv2.max(cv2.subtract(green, mean), 0.0)
-    blue_tuned = cv2.max(cv2.subtract(blue, mean), 0.0)
+    cv2.max(cv2.subtract(red, mean, dst=red_green), 0.0, dst=red_green)
+    cv2.max(cv2.subtract(green, mean, dst=green_tuned), 0.0, dst=green_tuned)
+    cv2.multiply(cv2.subtract(red_green, green_tuned, dst=red_green), inverse, dst=red_green)
     # (r + g)/2 - |r - g|/2 - b = min(r, g) - b
-    yellow_tuned = cv2.max(cv2.subtract(cv2.min(red, green), blue), 0.0)
-    red_green = cv2.multiply(cv2.subtract(red_tuned, green_tuned), inverse)
-    blue_yellow = cv2.multiply(cv2.addWeighted(blue_tuned, 1.0, yellow_tuned, -1.0 / 1.5, 0.0), inverse)
-    return cv2.merge([mean, red_green, blue_yellow])
+    cv2.max(cv2.subtract(cv2.min(red, green, dst=yellow), blue, dst=yellow), 0.0, dst=yellow)
+    cv2.max(cv2.subtract(blue, mean, dst=blue_yellow), 0.0, dst=blue_yellow)
+    cv2.addWeighted(blue_yellow, 1.0, yellow, -1.0 / 1.5, 0.0, dst=blue_yellow)
+    cv2.multiply(blue_yellow, inverse, dst=blue_yellow)
+    return cv2.merge([mean, red_green, blue_yellow], dst=stack)
 
 
 def _reduced_intensity_opponency(
@@ -358,10 +386,10 @@ def _reduced_intensity_opponency(
 
     Computed in strips of ``strip_rows`` image rows (plus the 2 + 1 rows of
     context the 5-tap reduce reads), so no full-resolution map is ever
-    allocated: the temporaries stay in cache and the allocator reuses them
-    (fresh large allocations cost page faults, which dominate on some VMs).
-    Equal to the one-shot computation: each kept output row reads only rows
-    of its strip, or the true image border, mirrored the same way.  The
+    allocated: the temporaries stay in cache and are reused from strip to
+    strip (fresh large allocations cost page faults, which dominate on some
+    VMs).  Equal to the one-shot computation: each kept output row reads only
+    rows of its strip, or the true image border, mirrored the same way.  The
     default strip holds about 60 000 pixels (96 rows at 640 px).
     """
     if rgb.ndim == 2:
@@ -371,21 +399,20 @@ def _reduced_intensity_opponency(
     rows, cols = rgb.shape[:2]
     if strip_rows is None:
         strip_rows = max(2, (61_440 // cols) // 2 * 2)
-    third = np.full((1, 3), 1.0 / 3.0, np.float32)
+    workspace = _OpponencyWorkspace((min(strip_rows + 3, rows), cols))
     # pass 1: max I, for the hue threshold, through one reused strip buffer
-    buffer = np.empty((min(strip_rows, rows), cols), np.float32)
     peak = 0.0
     for start in range(0, rows, strip_rows):
         stop = min(start + strip_rows, rows)
-        peak = max(peak, float(cv2.transform(rgb[start:stop], third, dst=buffer[: stop - start]).max()))
+        mean = cv2.transform(rgb[start:stop], _THIRD, dst=workspace.mean[: stop - start])
+        peak = max(peak, float(mean.max()))
     limit = threshold * peak
     # pass 2: colour maps of each strip and its reduce
     reduced = np.empty(((rows + 1) // 2, (cols + 1) // 2, 3), np.float32)
     for start in range(0, rows, strip_rows):  # start and strip_rows are even
         stop = min(start + strip_rows, rows)
         first, last = max(start - 2, 0), min(stop + 1, rows)  # input rows the reduce reads
-        block = rgb[first:last]
-        colour = _opponency_block(block, _mean_rgb(block), limit)
+        colour = _opponency_block(rgb[first:last], limit, workspace)
         keep_from, keep_to = start // 2, (stop + 1) // 2
         offset = first // 2
         reduced[keep_from:keep_to] = cv2.pyrDown(colour)[keep_from - offset : keep_to - offset]

@@ -20,8 +20,10 @@ defaults are the paper's; the keyword arguments of :func:`itti_koch` and
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Sequence
 
@@ -29,7 +31,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_choice, check_image, check_positive, check_unit_range
+from course_lib._validation import check_choice, check_image, check_positive
 from course_lib.features import (
     GABOR_FREQUENCY,
     GABOR_SIGMA,
@@ -37,6 +39,7 @@ from course_lib.features import (
     ORIENTATIONS,
     _gabor_levels,
     _intensity_opponency,
+    _mean_rgb,
     _reduced_intensity_opponency,
 )
 from course_lib.pyramids import _across_scale_add, _enlarge, _pyramid, _upsample, level_shape
@@ -518,6 +521,24 @@ def _normalize_paper(
     floor: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """N(·) of every map of a (K, H, W) stack; maps spanning ≤ ``floor`` give zeros."""
+    low, gain = _paper_gains(maps, max_value=max_value, threshold=threshold, floor=floor)
+    normalised = maps - low[:, None, None]
+    normalised *= gain[:, None, None]
+    return normalised
+
+
+def _paper_gains(
+    maps: np.ndarray,
+    *,
+    max_value: float = 10.0,
+    threshold: float = 0.1,
+    floor: np.ndarray | float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """N(·) as an affine map per map of a (K, H, W) stack: N(M) = (M − low) · gain.
+
+    Returns ``low`` (the map minima) and ``gain`` = (M/span) (M − m̄)², 0 for
+    maps spanning ≤ ``floor``; both of the maps' dtype, shape (K,).
+    """
     count, rows, cols = maps.shape
     flat = maps.reshape(count, -1)
     low, high = flat.min(axis=1), flat.max(axis=1)
@@ -536,7 +557,7 @@ def _normalize_paper(
     mean_others = np.where(n_maxima > 1, (total - high) / others - low, 0.0) * to_range
     # (1) M' = (map - min) M / span and (3) N(map) = M' (M - m̄)^2
     gain = np.where(varying, to_range * (max_value - mean_others) ** 2, 0.0).astype(maps.dtype)
-    return (maps - low[:, None, None]) * gain[:, None, None]
+    return low, gain
 
 
 def normalize_iterative(
@@ -660,8 +681,7 @@ def _normalize_iterative(
 # the model
 # --------------------------------------------------------------------------
 def _check_input(image: object) -> np.ndarray:
-    array = check_image(image, ndim=(2, 3), name="image")
-    check_unit_range(array, name="image")
+    array = check_image(image, ndim=(2, 3), name="image", unit_range=True)
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
@@ -679,8 +699,110 @@ def _normalize(maps: np.ndarray, params: IttiKochParams, floor: np.ndarray | flo
     return np.where(maps > floor[:, None, None], maps, np.float32(0))
 
 
+def _sum_normalized(
+    group: np.ndarray, params: IttiKochParams, floor: np.ndarray, n_deltas: int
+) -> list[np.ndarray]:
+    """Σ_δ N(F_δ) for a (n_deltas · K, H, W) stack, δ-major: K planes (H, W).
+
+    The paper's N(·) is affine per map, (M − low) · gain, so the sum over δ is
+    one weighted sum per plane (``cv2.addWeighted``) and the normalised maps
+    themselves are never stored.
+    """
+    n_maps = group.shape[0] // n_deltas
+    if params.normalization != "paper":
+        normalised = _normalize(group, params, floor)
+        stacked = normalised.reshape((n_deltas, n_maps) + group.shape[1:]).sum(axis=0)
+        return list(stacked)
+    low, gain = _paper_gains(group, floor=floor)
+    offset = -(low * gain).astype(np.float64)
+    planes = []
+    for k in range(n_maps):
+        plane = cv2.addWeighted(group[k], float(gain[k]), group[k], 0.0, float(offset[k]))
+        for j in range(1, n_deltas):
+            m = j * n_maps + k
+            plane = cv2.addWeighted(plane, 1.0, group[m], float(gain[m]), float(offset[m]))
+        planes.append(plane)
+    return planes
+
+
 _N_ORIENT = len(ORIENTATIONS)
-_CHANNEL_NAMES = ("intensity", "rg", "by") + ("orientation",) * _N_ORIENT
+
+
+def _normalized_sums(
+    maps: dict[tuple[int, int], np.ndarray],
+    params: IttiKochParams,
+    floor: np.ndarray,
+) -> tuple[dict[int, list[np.ndarray]], dict[int, np.ndarray]]:
+    """Σ_δ N(F(c, c + δ)) for every centre c, from (h_c, w_c, K) feature-map stacks.
+
+    Returns, per c, the K planes (h_c, w_c) of the sum and the stack
+    (len(deltas) · K, h_c, w_c) of the raw maps, δ-major.  ``floor`` (K,) is
+    the rounding floor of each of the K channels (see ``_ROUNDING_FLOOR``).
+    """
+    centers, deltas = params.center_levels, params.deltas
+    n_maps = floor.size
+    group_floor = np.tile(floor, len(deltas))
+    sums, stacks = {}, {}
+    for c in centers:
+        # written plane by plane: cv2.split into the planes is several times faster
+        # than a transposing copy
+        group = np.empty((len(deltas) * n_maps,) + maps[(c, c + deltas[0])].shape[:2], np.float32)
+        for j, d in enumerate(deltas):
+            cv2.split(maps[(c, c + d)], list(group[j * n_maps : (j + 1) * n_maps]))
+        sums[c] = _sum_normalized(group, params, group_floor, len(deltas))
+        stacks[c] = group
+    return sums, stacks
+
+
+def _orientation_features(
+    rgb: np.ndarray, params: IttiKochParams
+) -> tuple[dict[int, list[np.ndarray]], dict[int, np.ndarray]]:
+    """The orientation channel from a checked float32 image, as :func:`_normalized_sums`.
+
+    Gabor magnitudes (h_σ, w_σ, 4) for 0°, 45°, 90°, 135° are computed only
+    where σ ≥ min(c).  I(σ) is reduced from the full-resolution I here; the
+    intensity channel's I(σ) comes out of the colour stack's pyramid and may
+    differ from it by float32 rounding (I is linear in r, g, b).
+    """
+    centers, deltas = params.center_levels, params.deltas
+    first, top = min(centers), max(centers) + max(deltas)
+    grey = rgb if rgb.ndim == 2 else _mean_rgb(rgb)
+    intensities = _pyramid(grey, top + 1)[first:]
+    gabor = _gabor_levels(intensities, ORIENTATIONS, GABOR_SIGMA, GABOR_FREQUENCY)
+    maps = _center_surround(dict(zip(range(first, top + 1), gabor)), centers, deltas)
+    floor = np.full(_N_ORIENT, _ROUNDING_FLOOR * max(float(intensities[0].max()), 1e-30))
+    return _normalized_sums(maps, params, floor)
+
+
+class _Done:
+    """A finished job, for machines where a second thread would not help."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def result(self) -> Any:
+        return self.value
+
+
+_WORKER: tuple[int, concurrent.futures.ThreadPoolExecutor] | None = None
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _submit(function: Any, *args: Any) -> Any:
+    """Run ``function(*args)`` on one persistent worker thread; ``.result()`` waits.
+
+    OpenCV releases the GIL, so on two or more cores the worker's filtering
+    overlaps the caller's.  The thread is kept (a fresh thread's first
+    allocations cost more than the overlap saves) and re-created after a
+    fork, whose child inherits the executor but not its thread.  On one core
+    the function simply runs now.
+    """
+    global _WORKER
+    if _CORES < 2:
+        return _Done(function(*args))
+    if _WORKER is None or _WORKER[0] != os.getpid():
+        _WORKER = (os.getpid(), concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="itti-koch"))
+    return _WORKER[1].submit(function, *args)
 
 
 def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.ndarray, dict, dict]:
@@ -688,8 +810,10 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     centers, deltas = params.center_levels, params.deltas
     top = max(centers) + max(deltas)
     first = min(centers)
-    n_channels = 3 + _N_ORIENT
     n_levels = max(top, params.map_level) + 1
+    # the orientation channel needs only I: a second thread computes it, up to
+    # Σ_δ N(O(c, c + δ, θ)), while this one does intensity and colour
+    orientation_job = _submit(_orientation_features, rgb, params)
     # pyramid of the (H, W, 3) stack [I, RG, BY]: the colour maps are computed at
     # full resolution but reduced strip by strip, as nothing uses scale 0 itself
     if params.colour_level == 1:
@@ -700,37 +824,15 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
         pyramid = [None] + _pyramid(_reduced_intensity_opponency(rgb, params.hue_threshold), n_levels - 1)
     else:
         pyramid = _pyramid(_intensity_opponency(rgb, params.hue_threshold), n_levels)
-    # Gabor magnitudes (h_σ, w_σ, 4) for 0°, 45°, 90°, 135°, only where σ ≥ min(c)
-    scales = range(first, top + 1)
-    intensities = [np.ascontiguousarray(pyramid[sigma][:, :, 0]) for sigma in scales]
-    gabor = dict(zip(scales, _gabor_levels(intensities, ORIENTATIONS, GABOR_SIGMA, GABOR_FREQUENCY)))
-    # (c, s) -> |P(c) ⊖ P(s)|: (h_c, w_c, 3) for [I, RG, BY] and (h_c, w_c, 4) for O(θ);
-    # two stacks because cv2 interpolates up to 4 channels much faster than 7
+    # (c, s) -> |P(c) ⊖ P(s)|, (h_c, w_c, 3) for [I, RG, BY]
     colour_maps = _center_surround({s: pyramid[s] for s in range(first, top + 1)}, centers, deltas)
-    orientation_maps = _center_surround(gabor, centers, deltas)
-
     # differences smaller than this are rounding of an exact 0 (see _ROUNDING_FLOOR)
     intensity_scale = max(float(pyramid[first][:, :, 0].max()), 1e-30)
-    floor = _ROUNDING_FLOOR * np.array([intensity_scale, 1.0, 1.0] + [intensity_scale] * _N_ORIENT)
-    per_center, labelled = [], {}
-    for c in centers:
-        # (len(deltas) * 7, h_c, w_c): maps of one centre scale, δ-major
-        group = np.empty((len(deltas) * n_channels,) + pyramid[c].shape[:2], np.float32)
-        for j, d in enumerate(deltas):
-            group[j * n_channels : j * n_channels + 3] = colour_maps[(c, c + d)].transpose(2, 0, 1)
-            group[j * n_channels + 3 : (j + 1) * n_channels] = orientation_maps[(c, c + d)].transpose(2, 0, 1)
-        group_floor = np.tile(floor, len(deltas))
-        normalised = _normalize(group, params, group_floor)
-        # Σ_δ N(F(c, c + δ)) -> (h_c, w_c, 7), the layout of the pyramid functions
-        summed_deltas = normalised.reshape((len(deltas), n_channels) + group.shape[1:]).sum(axis=0)
-        per_center.append(np.ascontiguousarray(summed_deltas.transpose(1, 2, 0)))
-        if keep:
-            # rounding residue is the exact 0 it stands for (a uniform image gives zero maps)
-            group = np.where(group > group_floor[:, None, None], group, np.float32(0))
-            for j, d in enumerate(deltas):
-                for k, channel in enumerate(_CHANNEL_NAMES):
-                    theta = ORIENTATIONS[k - 3] if channel == "orientation" else None
-                    labelled[FeatureKey(channel, c, c + d, theta)] = group[j * n_channels + k]
+    colour_floor = _ROUNDING_FLOOR * np.array([intensity_scale, 1.0, 1.0])
+    colour_sums, colour_stacks = _normalized_sums(colour_maps, params, colour_floor)
+    orientation_sums, orientation_stacks = orientation_job.result()
+    # Σ_δ N(F(c, c + δ)) -> (h_c, w_c, 7) [I, RG, BY, O(0°), …, O(135°)], the pyramid layout
+    per_center = [cv2.merge(colour_sums[c] + orientation_sums[c]) for c in centers]
     # eqs. 5-7: ⊕ over c and s at the map level, (7, h_4, w_4)
     summed = _across_scale_add(per_center, pyramid[params.map_level].shape[:2]).transpose(2, 0, 1)
     intensity_bar = summed[0]
@@ -741,13 +843,27 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     # eq. 8: S = (N(Ī) + N(C̄) + N(Ō)) / 3, with weights (1/3, 1/3, 1/3)
     weights = np.array(params.weights, dtype=np.float32)[:, None, None]
     saliency = (_normalize(conspicuity, params) * weights).sum(axis=0, dtype=np.float32)
+    if not keep:
+        return saliency, {}, {}
 
-    named: dict[str, np.ndarray] = {}
-    if keep:
-        labelled = dict(sorted(labelled.items(), key=lambda item: (
-            FEATURE_CHANNELS.index(item[0].channel), item[0].theta or 0.0, item[0].c, item[0].s)))
-        named = dict(zip(CONSPICUITY, conspicuity))
-    return saliency, labelled, named
+    labelled = {}
+    families = (
+        (colour_stacks, colour_floor, [("intensity", None), ("rg", None), ("by", None)]),
+        (orientation_stacks, None, [("orientation", theta) for theta in ORIENTATIONS]),
+    )
+    for stacks, floor, labels in families:
+        for c, stack in stacks.items():
+            # rounding residue is the exact 0 it stands for (a uniform image gives zero maps)
+            if floor is None:
+                floor = np.full(len(labels), _ROUNDING_FLOOR * intensity_scale)
+            group_floor = np.tile(floor, len(deltas))[:, None, None]
+            stack = np.where(stack > group_floor, stack, np.float32(0))
+            for j, d in enumerate(deltas):
+                for k, (channel, theta) in enumerate(labels):
+                    labelled[FeatureKey(channel, c, c + d, theta)] = stack[j * len(labels) + k]
+    labelled = dict(sorted(labelled.items(), key=lambda item: (
+        FEATURE_CHANNELS.index(item[0].channel), item[0].theta or 0.0, item[0].c, item[0].s)))
+    return saliency, labelled, dict(zip(CONSPICUITY, conspicuity))
 
 
 def itti_koch(image: npt.ArrayLike, **params: Any) -> IttiKochResult:
@@ -823,7 +939,11 @@ def itti_koch(image: npt.ArrayLike, **params: Any) -> IttiKochResult:
     Convention: only the scales that enter centre–surround (σ ≥ min(c)) are
     built and filtered for orientation.  The colour features are computed
     at full resolution, strip by strip, and reduced at once (no full-size
-    map is kept), exactly as computing and reducing the whole image.
+    map is kept), exactly as computing and reducing the whole image.  On
+    two or more cores the orientation channel (its own I pyramid, Gabor
+    filtering, centre–surround and N(·)) runs in a second thread while the
+    caller's thread does intensity and colour; the result is bit-for-bit
+    the single-thread one.
 
     References
     ----------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 
 def median_ms(fn: Callable[..., Any], *args: Any, repeat: int = 5, warmup: int = 1, **kwargs: Any) -> float:
@@ -48,3 +48,55 @@ def median_ms(fn: Callable[..., Any], *args: Any, repeat: int = 5, warmup: int =
         fn(*args, **kwargs)
         times.append((time.perf_counter() - start) * 1e3)
     return statistics.median(times)
+
+
+def interleaved_median_ms(
+    calls: Mapping[str, Callable[[], Any]], *, rounds: int = 5, block: int = 10, warmup: int = 3
+) -> dict[str, float]:
+    """Median wall-clock ms of several zero-argument calls, timed in alternating blocks.
+
+    Each round runs every function in turn: ``warmup`` untimed calls, then
+    ``block`` timed ones.  Within a block a function runs warm (its data in
+    cache, the allocator settled), as a widget or a loop would call it; the
+    rounds spread every function over the same stretch of time, so that slow
+    phases of a shared machine fall on all of them alike and the ratios
+    between them are steadier than from one long run per function.
+
+    Parameters
+    ----------
+    calls : mapping of str to callable
+        Name → function of no arguments (use ``functools.partial`` or a lambda).
+    rounds : int
+        Rounds (>= 1).
+    block : int
+        Timed calls of each function per round (>= 1).
+    warmup : int
+        Untimed calls of each function at the start of each of its blocks (>= 0).
+
+    Returns
+    -------
+    dict of str to float
+        Name → median of its ``rounds · block`` timed calls in milliseconds,
+        in the order of ``calls``.
+
+    Examples
+    --------
+    >>> times = interleaved_median_ms({"sum": lambda: sum(range(100)), "max": lambda: max(range(100))}, rounds=2)
+    >>> sorted(times), all(t >= 0 for t in times.values())
+    (['max', 'sum'], True)
+    """
+    for name, value, minimum in (("rounds", rounds, 1), ("block", block, 1), ("warmup", warmup, 0)):
+        if not isinstance(value, int) or value < minimum:
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if not calls:
+        raise ValueError("calls must name at least one function")
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, fn in calls.items():
+            for _ in range(warmup):
+                fn()
+            for _ in range(block):
+                start = time.perf_counter()
+                fn()
+                times[name].append((time.perf_counter() - start) * 1e3)
+    return {name: statistics.median(values) for name, values in times.items()}

@@ -11,6 +11,7 @@ flip equivariance is *not* required (decimation phase breaks it).
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import cv2
 import numpy as np
@@ -306,6 +307,37 @@ def test_model_equals_the_public_steps_composed():
     rows, cols = np.mgrid[: image.shape[0], : image.shape[1]] / 16 + 1 / 32
     upsampled = ndimage.map_coordinates(result.saliency / result.saliency.max(), [rows, cols], order=1, mode="nearest")
     np.testing.assert_allclose(itti_koch.saliency_map(image), upsampled, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("normalization", ["paper", "iterative"])
+def test_the_worker_thread_gives_exactly_the_single_thread_result(monkeypatch, normalization):
+    image = _photo()
+    threaded = itti_koch.itti_koch(image, normalization=normalization)
+    monkeypatch.setattr(itti_koch, "_CORES", 1)  # every step inline, in this thread
+    inline = itti_koch.itti_koch(image, normalization=normalization)
+    np.testing.assert_array_equal(threaded.saliency, inline.saliency)
+    assert threaded.feature_maps.keys() == inline.feature_maps.keys()
+    for key, feature_map in threaded.feature_maps.items():
+        np.testing.assert_array_equal(feature_map, inline.feature_maps[key])
+
+
+def _saliency_peak_in_child(image):
+    return float(itti_koch.saliency_map(image).max())
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_a_working_thread_of_its_own():
+    import multiprocessing
+    import warnings
+
+    image = _photo((64, 48))
+    expected = float(itti_koch.saliency_map(image).max())  # the parent now owns a worker thread
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork of a threaded process (3.12+)
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            # the child inherits the executor but not its thread: it must make its own
+            peak = pool.apply_async(_saliency_peak_in_child, (image,)).get(timeout=60)
+    assert peak == expected
 
 
 def test_weights_and_normalisation_choices():

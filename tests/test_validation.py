@@ -51,6 +51,29 @@ def test_shape_and_range_checks():
         v.check_unit_range(np.array([1.5]))
 
 
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        (np.array([[0.5, np.nan]]), "NaN or inf"),
+        (np.array([[np.inf, 0.5]]), "NaN or inf"),
+        (np.array([[-np.inf, 0.5]]), "NaN or inf"),
+        (np.array([[0.5, 1.5]]), r"image must have values in \[0, 1\], got range \[0.5, 1.5\]"),
+        (np.array([[-0.25, 0.5]], np.float32), r"values in \[0, 1\]"),
+        (np.array([[0, 2]], np.uint8), r"values in \[0, 1\]"),
+    ],
+)
+def test_check_image_unit_range_refuses_what_both_checks_refuse(value, match):
+    with pytest.raises(ValueError, match=match):
+        v.check_image(value, unit_range=True)
+    with pytest.raises(ValueError, match=match):  # the two-step checks say the same
+        v.check_unit_range(v.check_image(value))
+
+
+def test_check_image_unit_range_accepts_the_closed_interval_without_copying():
+    image = np.array([[0.0, 1.0], [0.5, 0.25]], np.float32)
+    assert v.check_image(image, unit_range=True) is image
+
+
 def test_check_count():
     assert v.check_count(3, name="n", minimum=1) == 3
     with pytest.raises(TypeError, match="n must be an integer, got float"):
