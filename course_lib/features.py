@@ -354,15 +354,19 @@ class _OpponencyWorkspace:
 _THIRD = np.full((1, 3), 1.0 / 3.0, np.float32)
 
 
-def _opponency_block(rgb: np.ndarray, limit: float, workspace: _OpponencyWorkspace) -> np.ndarray:
+def _opponency_block(
+    rgb: np.ndarray, limit: float, workspace: _OpponencyWorkspace, mean: np.ndarray | None = None
+) -> np.ndarray:
     """[I, RG, BY] of a C-contiguous block of rows, given the hue limit t · max I.
 
-    Returns a view of ``workspace.stack``.  cv2 element-wise calls into
-    preallocated maps rather than numpy: about 2× faster at this size.
+    ``mean``, if given, is the block's I (else computed).  Returns a view of
+    ``workspace.stack``.  cv2 element-wise calls into preallocated maps
+    rather than numpy: about 2× faster at this size.
     """
-    (mean, red, green, blue, mask, inverse, red_green, green_tuned, blue_yellow, yellow,
+    (own_mean, red, green, blue, mask, inverse, red_green, green_tuned, blue_yellow, yellow,
      stack) = workspace.rows(rgb.shape[0])
-    cv2.transform(rgb, _THIRD, dst=mean)
+    if mean is None:
+        mean = cv2.transform(rgb, _THIRD, dst=own_mean)
     cv2.split(rgb, [red, green, blue])
     # 1.5 / I where I > limit, else 0 (0 / max(I, limit), never 0 / 0)
     cv2.threshold(mean, limit, 1.5, cv2.THRESH_BINARY, dst=mask)
@@ -380,17 +384,23 @@ def _opponency_block(rgb: np.ndarray, limit: float, workspace: _OpponencyWorkspa
 
 
 def _reduced_intensity_opponency(
-    rgb: np.ndarray, threshold: float, *, strip_rows: int | None = None
+    rgb: np.ndarray,
+    threshold: float,
+    *,
+    strip_rows: int | None = None,
+    mean: np.ndarray | None = None,
 ) -> np.ndarray:
     """``reduce(_intensity_opponency(rgb))``, i.e. pyramid scale 1 of [I, RG, BY].
 
     Computed in strips of ``strip_rows`` image rows (plus the 2 + 1 rows of
-    context the 5-tap reduce reads), so no full-resolution map is ever
-    allocated: the temporaries stay in cache and are reused from strip to
-    strip (fresh large allocations cost page faults, which dominate on some
-    VMs).  Equal to the one-shot computation: each kept output row reads only
-    rows of its strip, or the true image border, mirrored the same way.  The
-    default strip holds about 60 000 pixels (96 rows at 640 px).
+    context the 5-tap reduce reads), so no full-resolution colour map is
+    ever allocated: the temporaries stay in cache and are reused from strip
+    to strip (fresh large allocations cost page faults, which dominate on
+    some VMs).  Equal to the one-shot computation: each kept output row reads
+    only rows of its strip, or the true image border, mirrored the same way.
+    The default strip holds about 60 000 pixels (96 rows at 640 px).
+    ``mean``, if given, is I = (r + g + b)/3 of the whole image (else it is
+    computed strip by strip).
     """
     if rgb.ndim == 2:
         grey = cv2.pyrDown(rgb)
@@ -400,19 +410,23 @@ def _reduced_intensity_opponency(
     if strip_rows is None:
         strip_rows = max(2, (61_440 // cols) // 2 * 2)
     workspace = _OpponencyWorkspace((min(strip_rows + 3, rows), cols))
-    # pass 1: max I, for the hue threshold, through one reused strip buffer
-    peak = 0.0
-    for start in range(0, rows, strip_rows):
-        stop = min(start + strip_rows, rows)
-        mean = cv2.transform(rgb[start:stop], _THIRD, dst=workspace.mean[: stop - start])
-        peak = max(peak, float(mean.max()))
+    # pass 1: max I, for the hue threshold
+    if mean is not None:
+        peak = float(mean.max())
+    else:
+        peak = 0.0
+        for start in range(0, rows, strip_rows):
+            stop = min(start + strip_rows, rows)
+            strip_mean = cv2.transform(rgb[start:stop], _THIRD, dst=workspace.mean[: stop - start])
+            peak = max(peak, float(strip_mean.max()))
     limit = threshold * peak
     # pass 2: colour maps of each strip and its reduce
     reduced = np.empty(((rows + 1) // 2, (cols + 1) // 2, 3), np.float32)
     for start in range(0, rows, strip_rows):  # start and strip_rows are even
         stop = min(start + strip_rows, rows)
         first, last = max(start - 2, 0), min(stop + 1, rows)  # input rows the reduce reads
-        colour = _opponency_block(rgb[first:last], limit, workspace)
+        block_mean = None if mean is None else mean[first:last]
+        colour = _opponency_block(rgb[first:last], limit, workspace, block_mean)
         keep_from, keep_to = start // 2, (stop + 1) // 2
         offset = first // 2
         reduced[keep_from:keep_to] = cv2.pyrDown(colour)[keep_from - offset : keep_to - offset]

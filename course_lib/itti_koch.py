@@ -755,9 +755,9 @@ def _normalized_sums(
 
 
 def _orientation_features(
-    rgb: np.ndarray, params: IttiKochParams
+    intensity: np.ndarray, params: IttiKochParams
 ) -> tuple[dict[int, list[np.ndarray]], dict[int, np.ndarray]]:
-    """The orientation channel from a checked float32 image, as :func:`_normalized_sums`.
+    """The orientation channel from the full-resolution I, as :func:`_normalized_sums`.
 
     Gabor magnitudes (h_σ, w_σ, 4) for 0°, 45°, 90°, 135° are computed only
     where σ ≥ min(c).  I(σ) is reduced from the full-resolution I here; the
@@ -766,8 +766,7 @@ def _orientation_features(
     """
     centers, deltas = params.center_levels, params.deltas
     first, top = min(centers), max(centers) + max(deltas)
-    grey = rgb if rgb.ndim == 2 else _mean_rgb(rgb)
-    intensities = _pyramid(grey, top + 1)[first:]
+    intensities = _pyramid(intensity, top + 1)[first:]
     gabor = _gabor_levels(intensities, ORIENTATIONS, GABOR_SIGMA, GABOR_FREQUENCY)
     maps = _center_surround(dict(zip(range(first, top + 1), gabor)), centers, deltas)
     floor = np.full(_N_ORIENT, _ROUNDING_FLOOR * max(float(intensities[0].max()), 1e-30))
@@ -813,7 +812,8 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     n_levels = max(top, params.map_level) + 1
     # the orientation channel needs only I: a second thread computes it, up to
     # Σ_δ N(O(c, c + δ, θ)), while this one does intensity and colour
-    orientation_job = _submit(_orientation_features, rgb, params)
+    intensity = rgb if rgb.ndim == 2 else _mean_rgb(rgb)
+    orientation_job = _submit(_orientation_features, intensity, params)
     # pyramid of the (H, W, 3) stack [I, RG, BY]: the colour maps are computed at
     # full resolution but reduced strip by strip, as nothing uses scale 0 itself
     if params.colour_level == 1:
@@ -821,7 +821,8 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
         reduced = cv2.pyrDown(rgb).reshape(level_shape(rgb.shape, 1) + rgb.shape[2:])
         pyramid = [None] + _pyramid(_intensity_opponency(reduced, params.hue_threshold), n_levels - 1)
     elif first >= 1 and params.map_level >= 1:
-        pyramid = [None] + _pyramid(_reduced_intensity_opponency(rgb, params.hue_threshold), n_levels - 1)
+        colour = _reduced_intensity_opponency(rgb, params.hue_threshold, mean=intensity)
+        pyramid = [None] + _pyramid(colour, n_levels - 1)
     else:
         pyramid = _pyramid(_intensity_opponency(rgb, params.hue_threshold), n_levels)
     # (c, s) -> |P(c) ⊖ P(s)|, (h_c, w_c, 3) for [I, RG, BY]

@@ -109,11 +109,13 @@ def test_opponency_signs():
 
 @pytest.mark.parametrize("shape", [(480, 640, 3), (37, 21, 3), (1, 1, 3), (2, 5, 3), (131, 7, 3), (9, 4)])
 @pytest.mark.parametrize("strip_rows", [64, 2])
-def test_strip_wise_reduced_colour_maps_equal_the_full_resolution_ones(shape, strip_rows):
+@pytest.mark.parametrize("given_mean", [False, True])
+def test_strip_wise_reduced_colour_maps_equal_the_full_resolution_ones(shape, strip_rows, given_mean):
     image = _random_image(shape, seed=2)
     full = features._intensity_opponency(image, 0.1)
     expected = cv2.pyrDown(full).reshape(((shape[0] + 1) // 2, (shape[1] + 1) // 2, 3))
-    got = features._reduced_intensity_opponency(image, 0.1, strip_rows=strip_rows)
+    mean = features.intensity(image) if given_mean else None
+    got = features._reduced_intensity_opponency(image, 0.1, strip_rows=strip_rows, mean=mean)
     np.testing.assert_allclose(got, expected, rtol=RTOL_F32, atol=ATOL_F32)  # exact for RGB
 
 
