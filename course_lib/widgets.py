@@ -13,12 +13,13 @@ import io
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
+import cv2
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Image, display
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from course_lib import attention, baselines, datasets, images, itti_koch, models, quadtree, viz
 
@@ -56,26 +57,56 @@ def figure_explorer(
     """
     figure, axes = plt.subplots(1, ncols, figsize=(panel_size * ncols, panel_size), squeeze=False)
     plt.close(figure)  # shown through the widget's output, not by the inline backend
+    canvas = FigureCanvasAgg(figure)  # rendered here, whatever the kernel's backend
     axes_list: list[Axes] = list(axes.flat)
+    laid_out = []
 
     def update(**values: object) -> None:
         for ax in axes_list:
-            ax.clear()
+            _reset(ax)
         draw(axes_list, **values)
-        _redraw(figure)
+        if not laid_out:
+            # once: the panels keep their places (and redraws skip ~40 ms of layout)
+            figure.tight_layout()
+            laid_out.append(True)
+        _show(canvas)
 
     explorer = widgets.interactive(update, **controls)
     explorer.figure = figure  # kept so tests and notebooks can inspect the drawing
     return explorer
 
 
-def _redraw(figure: Figure) -> None:
-    # Send the PNG ourselves rather than display(figure): the figure then shows
-    # whatever matplotlib backend the kernel has (MPLBACKEND=Agg included).
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=figure.dpi, pil_kwargs={"compress_level": 1})  # fast redraws
-    display(Image(data=buffer.getvalue(), format="png"))
+def _reset(ax: Axes) -> None:
+    """Empty ``ax`` for the next drawing, as ``ax.clear()`` would.
+
+    Panels that hold only images (most of them) just lose their images and
+    titles: ``ax.clear()`` also rebuilds the axis ticks, about 5 ms per panel.
+    Anything else is cleared in full.
+    """
+    if ax.lines or ax.patches or ax.collections or ax.texts or ax.artists or ax.tables or ax.legend_:
+        ax.clear()
+        return
+    for image in list(ax.images):
+        image.remove()
+    for loc in ("left", "center", "right"):
+        ax.set_title("", loc=loc)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_axis_on()
+    ax.set_autoscale_on(True)
+    ax.ignore_existing_data_limits = True  # the next image sets the limits afresh
+
+
+def _show(canvas: FigureCanvasAgg) -> None:
+    # Render and send the PNG ourselves rather than display(figure): the figure
+    # then shows whatever matplotlib backend the kernel has (MPLBACKEND=Agg
+    # included), and OpenCV's PNG encoder at level 1 is the fastest we have.
+    canvas.draw()
+    rgb = cv2.cvtColor(np.asarray(canvas.buffer_rgba()), cv2.COLOR_RGBA2BGR)
+    ok, png = cv2.imencode(".png", rgb, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise RuntimeError("OpenCV could not encode the figure as PNG")
+    display(Image(data=png.tobytes(), format="png"))
 
 
 def lc_explorer(sample: str = "astronaut") -> widgets.interactive:

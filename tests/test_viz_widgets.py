@@ -46,12 +46,75 @@ def test_lc_explorer_builds_and_redraws_one_figure():
     plt.close("all")
 
 
+def test_a_redraw_leaves_each_panel_as_a_fresh_drawing_would():
+    explorer = widgets.itti_koch_explorer("astronaut")
+    figure = explorer.figure
+    assert figure.axes[0].images[0].get_array().shape == (128, 128)  # F(2, 5) of a 512² image
+    explorer.children[2].value = 4  # centre c = 4: a 32×32 map in the same image-only panel
+    first = figure.axes[0]
+    assert len(first.images) == 1
+    assert first.images[0].get_array().shape == (32, 32)
+    # limits follow the new image (top row up), not the union with the old one
+    assert first.get_xlim() == (-0.5, 31.5) and first.get_ylim() == (31.5, -0.5)
+    assert first.get_title().startswith("intensity I (4, 7)") and not first.axison
+    plt.close("all")
+
+
+def test_panels_holding_more_than_images_are_cleared_in_full():
+    _, ax = plt.subplots()
+    ax.imshow(np.zeros((4, 4)))
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("old")
+    widgets._reset(ax)
+    assert not ax.images and not ax.lines and ax.get_title() == ""
+    ax.imshow(np.zeros((2, 3)))
+    ax.set_title("images only")
+    ax.set_axis_off()
+    widgets._reset(ax)
+    assert not ax.images and ax.get_title() == "" and ax.axison
+    plt.close("all")
+
+
+def test_explorers_send_a_png_of_the_figure(monkeypatch):
+    from IPython.display import Image
+
+    sent = []
+    monkeypatch.setattr(widgets, "display", sent.append)
+    explorer = widgets.lc_explorer("colour_pop_out")
+    explorer.children[2].value = 2.0
+    assert len(sent) == 2 and all(isinstance(item, Image) for item in sent)
+    png = np.frombuffer(sent[-1].data, np.uint8)
+    import cv2
+
+    decoded = cv2.imdecode(png, cv2.IMREAD_COLOR)
+    width, height = explorer.figure.get_size_inches() * explorer.figure.dpi
+    assert decoded.shape == (round(height), round(width), 3)
+    assert decoded.std() > 10  # a drawing, not a blank canvas
+    plt.close("all")
+
+
 def test_median_ms_validates_its_arguments():
     assert timing.median_ms(lambda: None, repeat=2, warmup=0) >= 0
     with pytest.raises(ValueError, match="repeat must be"):
         timing.median_ms(lambda: None, repeat=0)
     with pytest.raises(ValueError, match="warmup must be"):
         timing.median_ms(lambda: None, warmup=-1)
+
+
+def test_interleaved_median_ms_times_every_call_and_validates():
+    counts = {"a": 0, "b": 0}
+
+    def call(name):
+        counts[name] += 1
+
+    times = timing.interleaved_median_ms({"a": lambda: call("a"), "b": lambda: call("b")}, rounds=3, block=2, warmup=1)
+    assert list(times) == ["a", "b"] and counts == {"a": 9, "b": 9}
+    for kwargs, match in (({"rounds": 0}, "rounds must be"), ({"block": 0}, "block must be"),
+                          ({"warmup": -1}, "warmup must be")):
+        with pytest.raises(ValueError, match=match):
+            timing.interleaved_median_ms({"a": lambda: None}, **kwargs)
+    with pytest.raises(ValueError, match="calls must name"):
+        timing.interleaved_median_ms({})
 
 
 def test_show_leaves_draws_one_outline_per_leaf():
