@@ -756,8 +756,10 @@ def _normalized_sums(
 
 def _orientation_features(
     intensity: np.ndarray, params: IttiKochParams
-) -> tuple[dict[int, list[np.ndarray]], dict[int, np.ndarray]]:
-    """The orientation channel from the full-resolution I, as :func:`_normalized_sums`.
+) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Ō (eq. 7) at the map level from the full-resolution I, and the raw maps.
+
+    The raw O(c, c + δ, θ) maps come as :func:`_normalized_sums` stacks them.
 
     Gabor magnitudes (h_σ, w_σ, 4) for 0°, 45°, 90°, 135° are computed only
     where σ ≥ min(c).  I(σ) is reduced from the full-resolution I here; the
@@ -770,7 +772,10 @@ def _orientation_features(
     gabor = _gabor_levels(intensities, ORIENTATIONS, GABOR_SIGMA, GABOR_FREQUENCY)
     maps = _center_surround(dict(zip(range(first, top + 1), gabor)), centers, deltas)
     floor = np.full(_N_ORIENT, _ROUNDING_FLOOR * max(float(intensities[0].max()), 1e-30))
-    return _normalized_sums(maps, params, floor)
+    sums, stacks = _normalized_sums(maps, params, floor)
+    # ⊕ over c of Σ_δ N(O(c, c + δ, θ)), (h_4, w_4, 4), then eq. 7: Ō = Σ_θ N(…)
+    summed = _across_scale_add([cv2.merge(sums[c]) for c in centers], level_shape(intensity.shape, params.map_level))
+    return _normalize(_to_khw(summed), params).sum(axis=0), stacks
 
 
 class _Done:
@@ -811,7 +816,7 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     first = min(centers)
     n_levels = max(top, params.map_level) + 1
     # the orientation channel needs only I: a second thread computes it, up to
-    # Σ_δ N(O(c, c + δ, θ)), while this one does intensity and colour
+    # its conspicuity map Ō, while this one does intensity and colour
     intensity = rgb if rgb.ndim == 2 else _mean_rgb(rgb)
     orientation_job = _submit(_orientation_features, intensity, params)
     # pyramid of the (H, W, 3) stack [I, RG, BY]: the colour maps are computed at
@@ -831,15 +836,13 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     intensity_scale = max(float(pyramid[first][:, :, 0].max()), 1e-30)
     colour_floor = _ROUNDING_FLOOR * np.array([intensity_scale, 1.0, 1.0])
     colour_sums, colour_stacks = _normalized_sums(colour_maps, params, colour_floor)
-    orientation_sums, orientation_stacks = orientation_job.result()
-    # Σ_δ N(F(c, c + δ)) -> (h_c, w_c, 7) [I, RG, BY, O(0°), …, O(135°)], the pyramid layout
-    per_center = [cv2.merge(colour_sums[c] + orientation_sums[c]) for c in centers]
-    # eqs. 5-7: ⊕ over c and s at the map level, (7, h_4, w_4)
-    summed = _across_scale_add(per_center, pyramid[params.map_level].shape[:2]).transpose(2, 0, 1)
-    intensity_bar = summed[0]
-    colour_bar = summed[1] + summed[2]  # eq. 6: ⊕ [N(RG) + N(BY)]
-    # eq. 7: Ō = Σ_θ N(⊕ N(O(c, s, θ)))
-    orientation_bar = _normalize(np.ascontiguousarray(summed[3:]), params).sum(axis=0)
+    # eqs. 5-6: ⊕ over c of Σ_δ N(F(c, c + δ)) at the map level, (h_4, w_4, 3) for [I, RG, BY]
+    # (merged and reduced apart from the orientation's 4 channels: cv2 is 2-3× faster
+    # on 3 + 4 channels than on 7)
+    summed = _across_scale_add([cv2.merge(colour_sums[c]) for c in centers], pyramid[params.map_level].shape[:2])
+    intensity_bar = summed[:, :, 0]
+    colour_bar = summed[:, :, 1] + summed[:, :, 2]  # eq. 6: ⊕ [N(RG) + N(BY)]
+    orientation_bar, orientation_stacks = orientation_job.result()
     conspicuity = np.stack([intensity_bar, colour_bar, orientation_bar])  # (3, h_4, w_4)
     # eq. 8: S = (N(Ī) + N(C̄) + N(Ō)) / 3, with weights (1/3, 1/3, 1/3)
     weights = np.array(params.weights, dtype=np.float32)[:, None, None]
@@ -850,14 +853,13 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     labelled = {}
     families = (
         (colour_stacks, colour_floor, [("intensity", None), ("rg", None), ("by", None)]),
-        (orientation_stacks, None, [("orientation", theta) for theta in ORIENTATIONS]),
+        (orientation_stacks, np.full(_N_ORIENT, colour_floor[0]),
+         [("orientation", theta) for theta in ORIENTATIONS]),
     )
     for stacks, floor, labels in families:
+        # rounding residue is the exact 0 it stands for (a uniform image gives zero maps)
+        group_floor = np.tile(floor, len(deltas))[:, None, None]
         for c, stack in stacks.items():
-            # rounding residue is the exact 0 it stands for (a uniform image gives zero maps)
-            if floor is None:
-                floor = np.full(len(labels), _ROUNDING_FLOOR * intensity_scale)
-            group_floor = np.tile(floor, len(deltas))[:, None, None]
             stack = np.where(stack > group_floor, stack, np.float32(0))
             for j, d in enumerate(deltas):
                 for k, (channel, theta) in enumerate(labels):
@@ -1026,5 +1028,5 @@ def saliency_map(image: npt.ArrayLike, **params: Any) -> npt.NDArray[np.float32]
     if not peak > 0:
         return np.zeros((rows, cols), np.float32)
     scaled = saliency * np.float32(1.0 / peak)
-    enlarged = _enlarge(scaled, (rows, cols), settings.map_level).reshape(rows, cols)
-    return np.clip(enlarged, 0.0, 1.0, out=enlarged)  # bilinear rounding may pass 1 by an ulp
+    # S ≥ 0 and bilinear weights are ≥ 0, but their rounding may pass 1 by an ulp
+    return _enlarge(scaled, (rows, cols), settings.map_level, at_most=1.0).reshape(rows, cols)

@@ -400,20 +400,26 @@ def _upsample(array: np.ndarray, shape: tuple[int, int], delta: int) -> np.ndarr
     return _restore_channel_axis(upsampled, array)
 
 
-def _enlarge(array: np.ndarray, shape: tuple[int, int], delta: int) -> np.ndarray:
+def _enlarge(
+    array: np.ndarray, shape: tuple[int, int], delta: int, *, at_most: float | None = None
+) -> np.ndarray:
     """Like :func:`_upsample` to within half an output pixel, about 5× faster.
 
     ``cv2.resize`` by the factor f = 2^δ aligns pixel centres: output k reads
     (k + ½)/f − ½.  Reading output k = i + f/2 of a one-pixel-padded resize gives
     i/f + 1/(2f), half an output pixel from the pyramid-aligned i/f.  Returns a
-    view (rows padded, not C-contiguous) to skip a full-size copy.
+    view (rows padded, not C-contiguous) to skip a full-size copy.  ``at_most``
+    caps the values (bilinear rounding can pass the input's maximum by an ulp).
     """
     if delta == 0:
-        return array
+        return array if at_most is None else np.minimum(array, at_most)
     factor = 1 << delta
     padded = cv2.copyMakeBorder(array, 0, 1, 0, 1, cv2.BORDER_REPLICATE)
     size = ((array.shape[1] + 1) * factor, (array.shape[0] + 1) * factor)
-    enlarged = _restore_channel_axis(cv2.resize(padded, size, interpolation=cv2.INTER_LINEAR), array)
+    enlarged = cv2.resize(padded, size, interpolation=cv2.INTER_LINEAR)
+    if at_most is not None:
+        cv2.min(enlarged, at_most, dst=enlarged)  # on the contiguous whole: 3× faster than on the view
+    enlarged = _restore_channel_axis(enlarged, array)
     offset = factor // 2
     return enlarged[offset : offset + shape[0], offset : offset + shape[1]]
 
