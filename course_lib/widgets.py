@@ -21,7 +21,12 @@ from IPython.display import Image, display
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from course_lib import attention, baselines, datasets, images, itti_koch, models, quadtree, viz
+from course_lib import attention, baselines, images, itti_koch, viz
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from course_lib import datasets
 
 
 @lru_cache(maxsize=16)
@@ -132,6 +137,8 @@ def lc_explorer(sample: str = "astronaut") -> widgets.interactive:
 def quadtree_explorer(sample: str = "camera") -> widgets.interactive:
     """Threshold τ, minimum leaf size and criterion → leaves and reconstruction (notebook 08, §1)."""
 
+    from course_lib import quadtree
+
     def draw(axes: list[Axes], image_name: str, threshold: float, min_size: int, criterion: str) -> None:
         image = images.to_grey(_sample(image_name))
         leaves = quadtree.decompose_array(image, threshold, min_size, criterion=criterion)
@@ -153,6 +160,8 @@ def quadtree_explorer(sample: str = "camera") -> widgets.interactive:
 
 @lru_cache(maxsize=4)
 def _dense_occlusion_case(index: int, cell_size: int) -> tuple:
+    from course_lib import datasets, models, quadtree
+
     model = models.load_model("shapes-cnn")
     batch = datasets.make_split(index + 1, split="test")
     x = images.to_tensor(batch.images[index])
@@ -166,6 +175,7 @@ def occlusion_explorer(index: int = 0, *, min_size: int = 2) -> widgets.interact
 
     The dense map of held-out test image ``index`` is computed once and cached.
     """
+    from course_lib import quadtree
 
     def draw(axes: list[Axes], policy: str, threshold: float) -> None:
         model, image, x, target, dense, passes = _dense_occlusion_case(index, min_size)
@@ -186,11 +196,9 @@ def occlusion_explorer(index: int = 0, *, min_size: int = 2) -> widgets.interact
 
 # --------------------------------------------------------------------------
 # notebooks 06–07: gradient saliency, class-model visualisation, localisation
-# (torch-based modules are imported inside each explorer)
+# (torch-based modules are imported inside each explorer, so that notebooks
+# without a network do not pay for importing torch)
 # --------------------------------------------------------------------------
-if TYPE_CHECKING:
-    from torch import nn
-
 
 def _class_names(model: object) -> list[str]:
     names = getattr(model, "classes", None)
@@ -206,7 +214,7 @@ def class_saliency_explorer(model: nn.Module, batch_images: np.ndarray, *, index
     ``gradients.vanilla_saliency(model, image, target)`` for the chosen
     class, alone and over the image; "top-1" takes the predicted class.
     """
-    from course_lib import gradients
+    from course_lib import gradients, models
 
     names = _class_names(model)
     predicted = models.predict(model, batch_images)
@@ -443,6 +451,8 @@ _EXPLORER_SHAPES = 8  # held-out synthetic-shapes images offered
 
 @lru_cache(maxsize=1)
 def _held_out_shapes() -> datasets.ShapesBatch:
+    from course_lib import datasets
+
     return datasets.make_split(_EXPLORER_SHAPES, split="test")
 
 

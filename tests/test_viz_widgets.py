@@ -277,3 +277,13 @@ def test_method_explorer_switches_method_and_marks_the_maximum():
     with pytest.raises(ValueError, match="must be non-empty"):
         viz.show_method_grid(batch, {})
     plt.close("all")
+
+
+def test_importing_the_widgets_leaves_torch_unimported():
+    """Notebooks 00-05 use no network: their explorers must not cost a torch import (~2-3 s)."""
+    import subprocess
+    import sys
+
+    code = "import sys, course_lib.widgets, course_lib.itti_koch; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert result.stdout.strip() == "False"
