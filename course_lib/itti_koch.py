@@ -754,17 +754,17 @@ def _normalized_sums(
     return sums, stacks
 
 
-def _orientation_features(
+def _orientation_maps(
     intensity: np.ndarray, params: IttiKochParams
-) -> tuple[np.ndarray, dict[int, np.ndarray]]:
-    """Ō (eq. 7) at the map level from the full-resolution I, and the raw maps.
-
-    The raw O(c, c + δ, θ) maps come as :func:`_normalized_sums` stacks them.
+) -> tuple[dict[tuple[int, int], np.ndarray], np.ndarray]:
+    """O(c, c + δ, θ) = |O(c, θ) ⊖ O(s, θ)| as (h_c, w_c, 4) stacks, and their rounding floor.
 
     Gabor magnitudes (h_σ, w_σ, 4) for 0°, 45°, 90°, 135° are computed only
-    where σ ≥ min(c).  I(σ) is reduced from the full-resolution I here; the
-    intensity channel's I(σ) comes out of the colour stack's pyramid and may
-    differ from it by float32 rounding (I is linear in r, g, b).
+    where σ ≥ min(c), from the full-resolution I reduced here; the intensity
+    channel's I(σ) comes out of the colour stack's pyramid and may differ
+    from it by float32 rounding (I is linear in r, g, b).  Nearly all the
+    time is spent inside OpenCV, which releases the GIL: this runs on the
+    worker thread.
     """
     centers, deltas = params.center_levels, params.deltas
     first, top = min(centers), max(centers) + max(deltas)
@@ -772,10 +772,7 @@ def _orientation_features(
     gabor = _gabor_levels(intensities, ORIENTATIONS, GABOR_SIGMA, GABOR_FREQUENCY)
     maps = _center_surround(dict(zip(range(first, top + 1), gabor)), centers, deltas)
     floor = np.full(_N_ORIENT, _ROUNDING_FLOOR * max(float(intensities[0].max()), 1e-30))
-    sums, stacks = _normalized_sums(maps, params, floor)
-    # ⊕ over c of Σ_δ N(O(c, c + δ, θ)), (h_4, w_4, 4), then eq. 7: Ō = Σ_θ N(…)
-    summed = _across_scale_add([cv2.merge(sums[c]) for c in centers], level_shape(intensity.shape, params.map_level))
-    return _normalize(_to_khw(summed), params).sum(axis=0), stacks
+    return maps, floor
 
 
 class _Done:
@@ -815,10 +812,10 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     top = max(centers) + max(deltas)
     first = min(centers)
     n_levels = max(top, params.map_level) + 1
-    # the orientation channel needs only I: a second thread computes it, up to
-    # its conspicuity map Ō, while this one does intensity and colour
+    # the orientation channel needs only I: a second thread filters it and takes
+    # its centre-surround differences while this one computes the colour maps
     intensity = rgb if rgb.ndim == 2 else _mean_rgb(rgb)
-    orientation_job = _submit(_orientation_features, intensity, params)
+    orientation_job = _submit(_orientation_maps, intensity, params)
     # pyramid of the (H, W, 3) stack [I, RG, BY]: the colour maps are computed at
     # full resolution but reduced strip by strip, as nothing uses scale 0 itself
     if params.colour_level == 1:
@@ -839,10 +836,18 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     # eqs. 5-6: ⊕ over c of Σ_δ N(F(c, c + δ)) at the map level, (h_4, w_4, 3) for [I, RG, BY]
     # (merged and reduced apart from the orientation's 4 channels: cv2 is 2-3× faster
     # on 3 + 4 channels than on 7)
-    summed = _across_scale_add([cv2.merge(colour_sums[c]) for c in centers], pyramid[params.map_level].shape[:2])
-    intensity_bar = summed[:, :, 0]
-    colour_bar = summed[:, :, 1] + summed[:, :, 2]  # eq. 6: ⊕ [N(RG) + N(BY)]
-    orientation_bar, orientation_stacks = orientation_job.result()
+    colour_summed = _across_scale_add(
+        [cv2.merge(colour_sums[c]) for c in centers], pyramid[params.map_level].shape[:2]
+    )
+    intensity_bar = colour_summed[:, :, 0]
+    colour_bar = colour_summed[:, :, 1] + colour_summed[:, :, 2]  # eq. 6: ⊕ [N(RG) + N(BY)]
+    # N(·) is many small numpy calls that would hold the GIL against the other
+    # thread: the orientation maps are normalised here, once the worker is done
+    orientation_maps, orientation_floor = orientation_job.result()
+    orientation_sums, orientation_stacks = _normalized_sums(orientation_maps, params, orientation_floor)
+    # ⊕ over c of Σ_δ N(O(c, c + δ, θ)), (h_4, w_4, 4), then eq. 7: Ō = Σ_θ N(…)
+    orientation_summed = _across_scale_add([cv2.merge(orientation_sums[c]) for c in centers], intensity_bar.shape)
+    orientation_bar = _normalize(_to_khw(orientation_summed), params).sum(axis=0)
     conspicuity = np.stack([intensity_bar, colour_bar, orientation_bar])  # (3, h_4, w_4)
     # eq. 8: S = (N(Ī) + N(C̄) + N(Ō)) / 3, with weights (1/3, 1/3, 1/3)
     weights = np.array(params.weights, dtype=np.float32)[:, None, None]
@@ -853,8 +858,7 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     labelled = {}
     families = (
         (colour_stacks, colour_floor, [("intensity", None), ("rg", None), ("by", None)]),
-        (orientation_stacks, np.full(_N_ORIENT, colour_floor[0]),
-         [("orientation", theta) for theta in ORIENTATIONS]),
+        (orientation_stacks, orientation_floor, [("orientation", theta) for theta in ORIENTATIONS]),
     )
     for stacks, floor, labels in families:
         # rounding residue is the exact 0 it stands for (a uniform image gives zero maps)
@@ -943,10 +947,10 @@ def itti_koch(image: npt.ArrayLike, **params: Any) -> IttiKochResult:
     built and filtered for orientation.  The colour features are computed
     at full resolution, strip by strip, and reduced at once (no full-size
     map is kept), exactly as computing and reducing the whole image.  On
-    two or more cores the orientation channel (its own I pyramid, Gabor
-    filtering, centre–surround and N(·)) runs in a second thread while the
-    caller's thread does intensity and colour; the result is bit-for-bit
-    the single-thread one.
+    two or more cores the orientation channel's filtering (its own I
+    pyramid, Gabor filters and centre–surround, all inside OpenCV, which
+    releases the GIL) runs in a second thread while the caller's thread
+    computes the colour maps; the result is bit-for-bit the single-thread one.
 
     References
     ----------
