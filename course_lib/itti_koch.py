@@ -729,15 +729,19 @@ _N_ORIENT = len(ORIENTATIONS)
 
 
 def _normalized_sums(
-    maps: dict[tuple[int, int], np.ndarray],
+    families: Sequence[dict[tuple[int, int], np.ndarray]],
     params: IttiKochParams,
     floor: np.ndarray,
 ) -> tuple[dict[int, list[np.ndarray]], dict[int, np.ndarray]]:
-    """Σ_δ N(F(c, c + δ)) for every centre c, from (h_c, w_c, K) feature-map stacks.
+    """Σ_δ N(F(c, c + δ)) for every centre c, from (h_c, w_c, K_f) feature-map stacks.
 
-    Returns, per c, the K planes (h_c, w_c) of the sum and the stack
+    ``families`` are dicts (c, s) → stack, e.g. [I, RG, BY] and the four O(θ);
+    their channels, in order, are the K = Σ K_f maps of each (c, s).  Returns,
+    per c, the K planes (h_c, w_c) of the sum and the stack
     (len(deltas) · K, h_c, w_c) of the raw maps, δ-major.  ``floor`` (K,) is
     the rounding floor of each of the K channels (see ``_ROUNDING_FLOOR``).
+    All maps of one c are normalised in one call: N(·) is many small numpy
+    calls, whose overhead grows with the number of calls, not of maps.
     """
     centers, deltas = params.center_levels, params.deltas
     n_maps = floor.size
@@ -746,9 +750,13 @@ def _normalized_sums(
     for c in centers:
         # written plane by plane: cv2.split into the planes is several times faster
         # than a transposing copy
-        group = np.empty((len(deltas) * n_maps,) + maps[(c, c + deltas[0])].shape[:2], np.float32)
+        group = np.empty((len(deltas) * n_maps,) + families[0][(c, c + deltas[0])].shape[:2], np.float32)
         for j, d in enumerate(deltas):
-            cv2.split(maps[(c, c + d)], list(group[j * n_maps : (j + 1) * n_maps]))
+            index = j * n_maps
+            for maps in families:
+                stack = maps[(c, c + d)]
+                cv2.split(stack, list(group[index : index + stack.shape[2]]))
+                index += stack.shape[2]
         sums[c] = _sum_normalized(group, params, group_floor, len(deltas))
         stacks[c] = group
     return sums, stacks
@@ -832,21 +840,18 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     # differences smaller than this are rounding of an exact 0 (see _ROUNDING_FLOOR)
     intensity_scale = max(float(pyramid[first][:, :, 0].max()), 1e-30)
     colour_floor = _ROUNDING_FLOOR * np.array([intensity_scale, 1.0, 1.0])
-    colour_sums, colour_stacks = _normalized_sums(colour_maps, params, colour_floor)
-    # eqs. 5-6: ⊕ over c of Σ_δ N(F(c, c + δ)) at the map level, (h_4, w_4, 3) for [I, RG, BY]
-    # (merged and reduced apart from the orientation's 4 channels: cv2 is 2-3× faster
+    orientation_maps, orientation_floor = orientation_job.result()
+    floor = np.concatenate([colour_floor, orientation_floor])  # (7,): I, RG, BY, O(θ)
+    sums, stacks = _normalized_sums([colour_maps, orientation_maps], params, floor)
+    # eqs. 5-7: ⊕ over c of Σ_δ N(F(c, c + δ)) at the map level; the 3 planes
+    # [I, RG, BY] and the 4 O(θ) are merged and reduced apart (cv2 is 2-3× faster
     # on 3 + 4 channels than on 7)
-    colour_summed = _across_scale_add(
-        [cv2.merge(colour_sums[c]) for c in centers], pyramid[params.map_level].shape[:2]
-    )
+    shape = pyramid[params.map_level].shape[:2]
+    colour_summed = _across_scale_add([cv2.merge(sums[c][:3]) for c in centers], shape)
+    orientation_summed = _across_scale_add([cv2.merge(sums[c][3:]) for c in centers], shape)
     intensity_bar = colour_summed[:, :, 0]
     colour_bar = colour_summed[:, :, 1] + colour_summed[:, :, 2]  # eq. 6: ⊕ [N(RG) + N(BY)]
-    # N(·) is many small numpy calls that would hold the GIL against the other
-    # thread: the orientation maps are normalised here, once the worker is done
-    orientation_maps, orientation_floor = orientation_job.result()
-    orientation_sums, orientation_stacks = _normalized_sums(orientation_maps, params, orientation_floor)
-    # ⊕ over c of Σ_δ N(O(c, c + δ, θ)), (h_4, w_4, 4), then eq. 7: Ō = Σ_θ N(…)
-    orientation_summed = _across_scale_add([cv2.merge(orientation_sums[c]) for c in centers], intensity_bar.shape)
+    # eq. 7: Ō = Σ_θ N(⊕ N(O(c, s, θ)))
     orientation_bar = _normalize(_to_khw(orientation_summed), params).sum(axis=0)
     conspicuity = np.stack([intensity_bar, colour_bar, orientation_bar])  # (3, h_4, w_4)
     # eq. 8: S = (N(Ī) + N(C̄) + N(Ō)) / 3, with weights (1/3, 1/3, 1/3)
@@ -855,19 +860,15 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     if not keep:
         return saliency, {}, {}
 
+    # rounding residue is the exact 0 it stands for (a uniform image gives zero maps)
+    labels = [("intensity", None), ("rg", None), ("by", None)] + [("orientation", theta) for theta in ORIENTATIONS]
+    group_floor = np.tile(floor, len(deltas))[:, None, None]
     labelled = {}
-    families = (
-        (colour_stacks, colour_floor, [("intensity", None), ("rg", None), ("by", None)]),
-        (orientation_stacks, orientation_floor, [("orientation", theta) for theta in ORIENTATIONS]),
-    )
-    for stacks, floor, labels in families:
-        # rounding residue is the exact 0 it stands for (a uniform image gives zero maps)
-        group_floor = np.tile(floor, len(deltas))[:, None, None]
-        for c, stack in stacks.items():
-            stack = np.where(stack > group_floor, stack, np.float32(0))
-            for j, d in enumerate(deltas):
-                for k, (channel, theta) in enumerate(labels):
-                    labelled[FeatureKey(channel, c, c + d, theta)] = stack[j * len(labels) + k]
+    for c, stack in stacks.items():
+        stack = np.where(stack > group_floor, stack, np.float32(0))
+        for j, d in enumerate(deltas):
+            for k, (channel, theta) in enumerate(labels):
+                labelled[FeatureKey(channel, c, c + d, theta)] = stack[j * len(labels) + k]
     labelled = dict(sorted(labelled.items(), key=lambda item: (
         FEATURE_CHANNELS.index(item[0].channel), item[0].theta or 0.0, item[0].c, item[0].s)))
     return saliency, labelled, dict(zip(CONSPICUITY, conspicuity))
