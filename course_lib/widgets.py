@@ -9,7 +9,6 @@ area does not grow.
 
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
