@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 8888
 LAB_ARGS ?= --no-browser
+APP_PORT ?= 8866
+APP_ARGS ?= --no-browser
 PY := $(VENV)/bin/python
 # Re-install only when pyproject.toml changes: the stamp's name carries its hash.
 PYPROJECT_HASH := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha1(open('pyproject.toml','rb').read()).hexdigest()[:12])")
@@ -16,7 +18,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # only when one is installed.
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 
-.PHONY: install lab test test-browser bench student grade clean
+.PHONY: install lab app test test-browser bench student grade clean
 
 install: $(STAMP)
 
@@ -28,6 +30,10 @@ $(STAMP): pyproject.toml
 
 lab: install
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
+
+# Every explorer of the course in one page, served by voila (no code cells): apps/explorers.ipynb.
+app: install
+	$(VENV)/bin/voila apps/explorers.ipynb --port=$(APP_PORT) $(APP_ARGS)
 
 test: install
 	MPLBACKEND=Agg $(PY) -m pytest tests course_lib notebooks --ignore=tests/browser \

@@ -725,3 +725,60 @@ def method_explorer(
                                 description="method"),
         index=widgets.IntSlider(value=index, min=0, max=len(batch_images) - 1, description="image"),
     )
+
+
+# --------------------------------------------------------------------------
+# the whole course as one app (make app: served by voila, without code cells)
+# --------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _app_model() -> nn.Module:
+    from course_lib import models
+
+    return models.load_model("shapes-cnn")
+
+
+def _app_tabs() -> dict[str, Callable[[], widgets.Widget]]:
+    """Tab title → a function that builds that tab's explorer, in notebook order."""
+    return {
+        "00 LC": lc_explorer,
+        "01 pyramids": pyramid_explorer,
+        "02 Gabor": gabor_explorer,
+        "03 Itti–Koch": itti_koch_explorer,
+        "04 attention": scanpath_explorer,
+        "05 baselines": baseline_explorer,
+        "06 class saliency": lambda: class_saliency_explorer(_app_model(), _held_out_shapes().images),
+        "06 class model": lambda: class_visualization_explorer(_app_model(), target=5),
+        "07 localisation": lambda: localization_explorer(_app_model(), _held_out_shapes()),
+        "08 quadtree": quadtree_explorer,
+        "08 occlusion": occlusion_explorer,
+        "09 crop": crop_explorer,
+        "09 seams": seam_explorer,
+        "09 ROI JPEG": roi_jpeg_explorer,
+    }
+
+
+def course_app(first: str = "03 Itti–Koch") -> widgets.Tab:
+    """Every explorer of the course as one tabbed app (``make app`` serves it with voila).
+
+    A tab builds its explorer the first time it is opened, so the app starts
+    with one figure drawn, not fourteen.  ``first`` is the tab shown first.
+    """
+    builders = _app_tabs()
+    if first not in builders:
+        raise ValueError(f"first must be one of {tuple(builders)}, got {first!r}")
+    names = list(builders)
+    outputs = [widgets.Output() for _ in names]
+    built: set[int] = set()
+
+    def open_tab(index: int | None) -> None:
+        if index is None or index in built:
+            return
+        built.add(index)
+        with outputs[index]:
+            display(builders[names[index]]())
+
+    tabs = widgets.Tab(children=outputs, titles=names)
+    tabs.observe(lambda change: open_tab(change["new"]), names="selected_index")
+    tabs.selected_index = names.index(first)
+    open_tab(tabs.selected_index)  # in case the index did not change
+    return tabs

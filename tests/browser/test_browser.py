@@ -1,4 +1,4 @@
-"""The course in a real browser: JupyterLab + headless Chromium, driven by Playwright.
+"""The course in a real browser: JupyterLab (and the voila app) + headless Chromium, driven by Playwright.
 
 ``make test-browser`` runs this file; ``make test`` calls it when Chromium is
 installed.  The test starts ``make lab`` headless on a free local port with a
@@ -229,3 +229,72 @@ def test_notebook_runs_and_its_slider_redraws_the_figure(lab_server, tmp_path):
         finally:
             context.close()
     assert served.read_bytes() == original, f"the browser session changed {served} (autosave should be off)"
+
+
+@pytest.fixture()
+def app_server(tmp_path):
+    """`make app` (voila) on a free port; yields its URL."""
+    venv = Path(sys.prefix)
+    if shutil.which("make") is None:
+        pytest.skip("needs make")
+    if _chromium() is None:
+        pytest.skip("Chromium not found (apt-get install chromium; or set CHROMIUM=/path/to/chrome)")
+    pytest.importorskip("playwright.sync_api", reason="needs playwright (pip install playwright)")
+    pytest.importorskip("voila", reason="needs voila (pip install -e '.[app]')")
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
+    log = (tmp_path / "app.log").open("w")
+    process = subprocess.Popen(
+        ["make", "-s", "app", f"VENV={venv}", f"APP_PORT={port}", "APP_ARGS=--no-browser --Voila.ip=127.0.0.1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"`make app` did not listen on port {port} (exit code {process.poll()})")
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+def test_the_app_shows_an_explorer_and_draws_another_tab_when_opened(app_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with sync_playwright() as driver:
+        context = driver.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS, viewport={"width": 1500, "height": 900},
+        )
+        page = context.pages[0] if context.pages else context.new_page()
+        try:
+            page.goto(app_server, timeout=RUN_ALL_S * 1000)
+            tabs = page.locator(".lm-TabBar-tab")
+            tabs.first.wait_for(timeout=RUN_ALL_S * 1000)
+            first = page.locator(".widget-tab-contents .widget-interact img").first
+            first.wait_for(state="visible", timeout=REDRAW_S * 1000)  # the Itti–Koch tab, opened first
+            page.screenshot(path=str(SCREENSHOTS / "app.png"))
+            tabs.filter(has_text="09 crop").first.click()
+            crop = page.locator(".widget-tab-contents .widget-interact img").nth(1)
+            crop.wait_for(state="visible", timeout=REDRAW_S * 1000)  # built when the tab opened
+            page.screenshot(path=str(SCREENSHOTS / "app_crop_tab.png"))
+            assert page.locator("text=Error displaying widget").count() == 0
+            print(f"\nmake app: Itti–Koch tab drawn, then the crop tab built on opening; "
+                  f"{time.monotonic() - started:.1f} s; screenshots {SCREENSHOTS / 'app.png'}, app_crop_tab.png")
+        except BaseException:
+            page.screenshot(path=str(SCREENSHOTS / "app_failure.png"))
+            raise
+        finally:
+            context.close()
