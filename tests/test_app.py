@@ -9,11 +9,7 @@ Tab widget and no error.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -22,6 +18,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 
+from conftest import free_port, running
 from course_lib import widgets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,23 +44,13 @@ def test_the_app_names_an_unknown_first_tab():
         widgets.course_app("99 nothing")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_voila_serves_the_app_with_its_widget_and_no_error(tmp_path):
     pytest.importorskip("voila", reason="needs voila (pip install -e '.[app]')")
-    port = _free_port()
+    port = free_port()
     voila = Path(sys.executable).with_name("voila")
     command = [str(voila) if voila.exists() else "voila", str(APP), "--no-browser", f"--port={port}",
                "--Voila.ip=127.0.0.1"]
-    env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
-    log = (tmp_path / "voila.log").open("w")
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    try:
+    with (tmp_path / "voila.log").open("w") as log, running(command, cwd=ROOT, log=log) as process:
         page = None
         deadline = time.monotonic() + 180
         while page is None and time.monotonic() < deadline and process.poll() is None:
@@ -73,16 +60,9 @@ def test_voila_serves_the_app_with_its_widget_and_no_error(tmp_path):
             except OSError:
                 time.sleep(0.5)
         assert page is not None, f"voila did not serve the app (exit code {process.poll()}): see {log.name}"
-        outputs = [json.loads(block) for block in re.findall(
-            r'<script type="application/vnd.voila.cell-output\+json">(.*?)</script>', page, re.S)]
-        assert outputs, "the page holds no cell output"
-        assert not [o for o in outputs if o.get("output_type") == "error"]
-        views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
-        assert len(views) == 1 and views[0]["data"]["text/plain"].startswith("Tab(")
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+    outputs = [json.loads(block) for block in re.findall(
+        r'<script type="application/vnd.voila.cell-output\+json">(.*?)</script>', page, re.S)]
+    assert outputs, "the page holds no cell output (an error hides it)"
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(views) == 1 and views[0]["data"]["text/plain"].startswith("Tab(")

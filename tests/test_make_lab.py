@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -16,13 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import free_port, running
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _installed_by_make(venv: Path) -> bool:
@@ -33,13 +25,9 @@ def test_make_lab_serves_the_notebooks():
     venv = Path(sys.prefix)
     if shutil.which("make") is None or not _installed_by_make(venv):
         pytest.skip("needs make and an environment installed by `make install`")
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     args = f"--no-browser --ServerApp.ip=127.0.0.1 --IdentityProvider.token={token}"
-    process = subprocess.Popen(
-        ["make", "-s", "lab", f"VENV={venv}", f"PORT={port}", f"LAB_ARGS={args}"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
+    with running(["make", "-s", "lab", f"VENV={venv}", f"PORT={port}", f"LAB_ARGS={args}"], cwd=ROOT) as process:
         listing = None
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and process.poll() is None:
@@ -56,9 +44,3 @@ def test_make_lab_serves_the_notebooks():
         assert expected and expected <= names
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=10) as page:
             assert page.status == 200
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)

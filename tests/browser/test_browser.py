@@ -19,7 +19,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from conftest import free_port, running
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = os.environ.get("BROWSER_NOTEBOOK", "01_gaussian_pyramids.ipynb")
@@ -60,12 +61,6 @@ def _chromium() -> str | None:
     return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_for_server(port: int, token: str, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + SERVER_START_S
     while time.monotonic() < deadline and process.poll() is None:
@@ -77,44 +72,37 @@ def _wait_for_server(port: int, token: str, process: subprocess.Popen) -> None:
     pytest.fail(f"`make lab` did not answer on port {port} within {SERVER_START_S} s (exit code {process.poll()})")
 
 
-@pytest.fixture()
-def lab_server(tmp_path):
-    """`make lab` on a free port with a temporary token; yields its base URL and token."""
-    venv = Path(sys.prefix)
+def _needs_make_chromium_and_playwright() -> Path:
+    """Skip unless make, Chromium and playwright are there; the environment to serve from."""
     if shutil.which("make") is None:
         pytest.skip("needs make")
     if _chromium() is None:
         pytest.skip("Chromium not found (apt-get install chromium; or set CHROMIUM=/path/to/chrome)")
     pytest.importorskip("playwright.sync_api", reason="needs playwright (pip install playwright)")
+    return Path(sys.prefix)
+
+
+@pytest.fixture()
+def lab_server(tmp_path):
+    """`make lab` on a free port with a temporary token; yields its base URL and token."""
+    venv = _needs_make_chromium_and_playwright()
     for name, values in LAB_SETTINGS.items():
         path = tmp_path / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     args = " ".join([
         "--no-browser", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
         f"--LabApp.user_settings_dir={tmp_path / 'settings'}", f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
         "--LabApp.expose_app_in_browser=True",
         "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
     ])
-    # tests/conftest.py and `make test` set MPLBACKEND=Agg; kernels that inherit it
-    # draw no inline figures (a widget would show "<Figure size ...>" as text).
-    env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
-    log = (tmp_path / "lab.log").open("w")
-    process = subprocess.Popen(
-        ["make", "-s", "lab", f"VENV={venv}", f"PORT={port}", f"LAB_ARGS={args}"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
+    # tests/conftest.py and `make test` set MPLBACKEND=Agg; `running` leaves it out, as kernels
+    # that inherit it draw no inline figures (a widget would show "<Figure size ...>" as text).
+    command = ["make", "-s", "lab", f"VENV={venv}", f"PORT={port}", f"LAB_ARGS={args}"]
+    with (tmp_path / "lab.log").open("w") as log, running(command, cwd=ROOT, log=log) as process:
         _wait_for_server(port, token, process)
         yield f"http://127.0.0.1:{port}", token
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
 
 
 def _changed_fraction(before: bytes, after: bytes) -> float:
@@ -234,21 +222,11 @@ def test_notebook_runs_and_its_slider_redraws_the_figure(lab_server, tmp_path):
 @pytest.fixture()
 def app_server(tmp_path):
     """`make app` (voila) on a free port; yields its URL."""
-    venv = Path(sys.prefix)
-    if shutil.which("make") is None:
-        pytest.skip("needs make")
-    if _chromium() is None:
-        pytest.skip("Chromium not found (apt-get install chromium; or set CHROMIUM=/path/to/chrome)")
-    pytest.importorskip("playwright.sync_api", reason="needs playwright (pip install playwright)")
+    venv = _needs_make_chromium_and_playwright()
     pytest.importorskip("voila", reason="needs voila (pip install -e '.[app]')")
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
-    log = (tmp_path / "app.log").open("w")
-    process = subprocess.Popen(
-        ["make", "-s", "app", f"VENV={venv}", f"APP_PORT={port}", "APP_ARGS=--no-browser --Voila.ip=127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
+    port = free_port()
+    command = ["make", "-s", "app", f"VENV={venv}", f"APP_PORT={port}", "APP_ARGS=--no-browser --Voila.ip=127.0.0.1"]
+    with (tmp_path / "app.log").open("w") as log, running(command, cwd=ROOT, log=log) as process:
         deadline = time.monotonic() + SERVER_START_S
         while time.monotonic() < deadline and process.poll() is None:
             try:
@@ -259,13 +237,6 @@ def app_server(tmp_path):
         else:
             pytest.fail(f"`make app` did not listen on port {port} (exit code {process.poll()})")
         yield f"http://127.0.0.1:{port}/"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
 
 
 def test_the_app_shows_an_explorer_and_draws_another_tab_when_opened(app_server, tmp_path):
