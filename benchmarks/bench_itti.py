@@ -15,8 +15,10 @@ phases of a shared machine fall on all of them.  Rows:
 * OpenCV ``StaticSaliencyFineGrained`` and ``StaticSaliencySpectralResidual``,
   given their native uint8 BGR input (conversion not timed).
 
-Timings on small shared machines vary by ±10 %; ``--rounds`` raises the
-number of timed calls.  Tests never assert times; this script only prints.
+Timings on small shared machines drift by 10–25 % from one run to the next
+(the two-thread model more than single-threaded FineGrained): run it a few
+times and compare medians; ``--rounds`` raises the number of timed calls.
+Tests never assert times; this script only prints.
 """
 
 from __future__ import annotations

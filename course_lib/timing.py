@@ -40,14 +40,7 @@ def median_ms(fn: Callable[..., Any], *args: Any, repeat: int = 5, warmup: int =
         raise ValueError(f"repeat must be an integer >= 1, got {repeat!r}")
     if not isinstance(warmup, int) or warmup < 0:
         raise ValueError(f"warmup must be an integer >= 0, got {warmup!r}")
-    for _ in range(warmup):
-        fn(*args, **kwargs)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn(*args, **kwargs)
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
+    return interleaved_median_ms({"fn": lambda: fn(*args, **kwargs)}, rounds=1, block=repeat, warmup=warmup)["fn"]
 
 
 def interleaved_median_ms(
