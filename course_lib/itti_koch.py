@@ -762,10 +762,8 @@ def _normalized_sums(
     return sums, stacks
 
 
-def _orientation_maps(
-    intensity: np.ndarray, params: IttiKochParams
-) -> tuple[dict[tuple[int, int], np.ndarray], np.ndarray]:
-    """O(c, c + δ, θ) = |O(c, θ) ⊖ O(s, θ)| as (h_c, w_c, 4) stacks, and their rounding floor.
+def _orientation_maps(intensity: np.ndarray, params: IttiKochParams) -> dict[tuple[int, int], np.ndarray]:
+    """O(c, c + δ, θ) = |O(c, θ) ⊖ O(s, θ)| as (h_c, w_c, 4) stacks.
 
     Gabor magnitudes (h_σ, w_σ, 4) for 0°, 45°, 90°, 135° are computed only
     where σ ≥ min(c), from the full-resolution I reduced here; the intensity
@@ -778,26 +776,14 @@ def _orientation_maps(
     first, top = min(centers), max(centers) + max(deltas)
     intensities = _pyramid(intensity, top + 1)[first:]
     gabor = _gabor_levels(intensities, ORIENTATIONS, GABOR_SIGMA, GABOR_FREQUENCY)
-    maps = _center_surround(dict(zip(range(first, top + 1), gabor)), centers, deltas)
-    floor = np.full(_N_ORIENT, _ROUNDING_FLOOR * max(float(intensities[0].max()), 1e-30))
-    return maps, floor
-
-
-class _Done:
-    """A finished job, for machines where a second thread would not help."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def result(self) -> Any:
-        return self.value
+    return _center_surround(dict(zip(range(first, top + 1), gabor)), centers, deltas)
 
 
 _WORKER: tuple[int, concurrent.futures.ThreadPoolExecutor] | None = None
 _CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def _submit(function: Any, *args: Any) -> Any:
+def _submit(function: Any, *args: Any) -> concurrent.futures.Future:
     """Run ``function(*args)`` on one persistent worker thread; ``.result()`` waits.
 
     OpenCV releases the GIL, so on two or more cores the worker's filtering
@@ -808,7 +794,9 @@ def _submit(function: Any, *args: Any) -> Any:
     """
     global _WORKER
     if _CORES < 2:
-        return _Done(function(*args))
+        done: concurrent.futures.Future = concurrent.futures.Future()
+        done.set_result(function(*args))
+        return done
     if _WORKER is None or _WORKER[0] != os.getpid():
         _WORKER = (os.getpid(), concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="itti-koch"))
     return _WORKER[1].submit(function, *args)
@@ -839,10 +827,9 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     colour_maps = _center_surround({s: pyramid[s] for s in range(first, top + 1)}, centers, deltas)
     # differences smaller than this are rounding of an exact 0 (see _ROUNDING_FLOOR)
     intensity_scale = max(float(pyramid[first][:, :, 0].max()), 1e-30)
-    colour_floor = _ROUNDING_FLOOR * np.array([intensity_scale, 1.0, 1.0])
-    orientation_maps, orientation_floor = orientation_job.result()
-    floor = np.concatenate([colour_floor, orientation_floor])  # (7,): I, RG, BY, O(θ)
-    sums, stacks = _normalized_sums([colour_maps, orientation_maps], params, floor)
+    # (7,): I, RG, BY, O(0°), …, O(135°); intensity and orientation scale with max I
+    floor = _ROUNDING_FLOOR * np.array([intensity_scale, 1.0, 1.0] + [intensity_scale] * _N_ORIENT)
+    sums, stacks = _normalized_sums([colour_maps, orientation_job.result()], params, floor)
     # eqs. 5-7: ⊕ over c of Σ_δ N(F(c, c + δ)) at the map level; the 3 planes
     # [I, RG, BY] and the 4 O(θ) are merged and reduced apart (cv2 is 2-3× faster
     # on 3 + 4 channels than on 7)

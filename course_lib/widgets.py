@@ -63,16 +63,17 @@ def figure_explorer(
     plt.close(figure)  # shown through the widget's output, not by the inline backend
     canvas = FigureCanvasAgg(figure)  # rendered here, whatever the kernel's backend
     axes_list: list[Axes] = list(axes.flat)
-    laid_out = []
+    laid_out = False
 
     def update(**values: object) -> None:
+        nonlocal laid_out
         for ax in axes_list:
             _reset(ax)
         draw(axes_list, **values)
         if not laid_out:
             # once: the panels keep their places (and redraws skip ~40 ms of layout)
             figure.tight_layout()
-            laid_out.append(True)
+            laid_out = True
         _show(canvas)
 
     explorer = widgets.interactive(update, **controls)
