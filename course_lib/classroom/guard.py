@@ -1,0 +1,313 @@
+"""In-kernel guards for exercise tests: the reference is off-limits, tampering is seen.
+
+Used in the test cells of every notebook's exercises and by the grader
+(:mod:`course_lib.classroom.scoring`).  Two jobs:
+
+* :func:`forbid` keeps the course's reference implementation from standing in
+  for the student's answer.  A test cell wraps the student's function::
+
+      student_nss = forbid(metrics.nss)(my_nss)
+      np.testing.assert_allclose(student_nss(s, f), metrics.nss(s, f))
+
+  While ``student_nss`` runs, any call of ``metrics.nss`` fails with
+  :class:`ReferenceUsedError` ("this exercise must not call metrics.nss"),
+  however it is reached: by name, through an alias, ``import course_lib...``
+  inside the function, ``sys.modules``, ``getattr``, a copy of the function
+  object, or a re-compiled copy of its source.  The test itself may call the
+  reference outside the wrapper to compute what it expects.
+* :func:`snapshot` and :func:`verify` let the grader see whether a submission
+  rebound what the tests rely on: assertion helpers (``np.testing``,
+  ``math``), ``builtins``, the course's own functions (their objects or their
+  ``__code__``), ``sys.modules`` entries, the profiler :func:`forbid` uses, or
+  IPython's event hooks and input transformers.
+
+How :func:`forbid` works: a profile function (:func:`sys.setprofile`, and
+:func:`threading.setprofile` for threads the student's code starts) sees every
+Python call and refuses one whose code object is the reference's, or compiles
+to the same byte code and constants.  Matching code objects rather than names
+is what makes aliases, re-imports and copies fail alike.  An exception raised
+in a profile function removes it, so the first forbidden call is also
+remembered and reported again when the wrapper returns: a student's
+``except Exception`` cannot swallow it.
+
+Limits: this module runs in the student's process, so it raises the bar, it
+does not prove anything.  A submission written to defeat these checks in
+particular can; the grader's sandbox contains the damage such code can do, and
+:func:`verify` also reports the attempts it knows (a replaced ``sys.setprofile``,
+an IPython hook that could undo a patch after a cell).  This module imports
+only the standard library, so the test cells stay cheap.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import inspect
+import json
+import os
+import sys
+import threading
+import types
+from typing import Any, Callable
+
+__all__ = ["ReferenceUsedError", "forbid", "snapshot", "verify", "GUARD_MARKER"]
+
+GUARD_MARKER = "course-guard"
+"""First word of the line :func:`verify` prints for the grader."""
+
+# Modules whose functions tests use to check answers, watched by snapshot()/verify().
+_WATCHED_MODULES = ("builtins", "math", "numpy", "numpy.testing", "unittest", "torch.testing")
+_WATCHED_PREFIX = "course_lib"
+_SYS_NAMES = ("setprofile", "getprofile", "settrace", "gettrace", "modules", "meta_path", "path_hooks")
+
+
+class ReferenceUsedError(Exception):
+    """The student's function called a course function that the exercise asks them to write."""
+
+
+def _label(function: Callable[..., Any]) -> str:
+    """``metrics.nss`` for ``course_lib.metrics.nss``: the name a student knows it by."""
+    module = getattr(function, "__module__", "") or ""
+    name = getattr(function, "__qualname__", getattr(function, "__name__", repr(function)))
+    short = module.rsplit(".", 1)[-1] if module.startswith(_WATCHED_PREFIX) else module
+    return f"{short}.{name}" if short else name
+
+
+def _code_of(reference: Any, *, argument: str) -> types.CodeType:
+    target = getattr(reference, "__func__", reference)  # bound and class methods
+    target = getattr(target, "__wrapped__", target)  # functools.wraps decorators
+    code = getattr(target, "__code__", None)
+    if not isinstance(code, types.CodeType):
+        raise TypeError(f"{argument} must be Python functions of the course, got {type(reference).__name__}")
+    return code
+
+
+def _code_key(code: types.CodeType) -> tuple[bytes, tuple[Any, ...]]:
+    # Byte code and constants, not the name: a renamed copy of the source matches too.
+    constants = tuple(c for c in code.co_consts if not isinstance(c, types.CodeType))
+    return code.co_code, tuple(map(repr, constants))
+
+
+class forbid(contextlib.ContextDecorator):  # noqa: N801 (used like a function)
+    """Refuse calls of the course functions ``references`` for the duration.
+
+    Use it as a wrapper around the student's function (``forbid(ref)(fn)``,
+    the usual form in a test cell) or as a context manager
+    (``with forbid(ref): ...``).
+
+    Parameters
+    ----------
+    *references : callable
+        The course functions that the exercise re-implements, e.g.
+        ``metrics.nss``.  At least one.
+
+    Raises
+    ------
+    TypeError
+        If no reference is given or one is not a Python function.
+    ReferenceUsedError
+        When the guarded code calls a reference (raised at the call, and again
+        on leaving if the student's code caught it).
+
+    Examples
+    --------
+    >>> import statistics
+    >>> def my_mean(values):
+    ...     return statistics.mean(values)
+    >>> checked = forbid(statistics.mean)(my_mean)
+    >>> checked([1, 2, 3])
+    Traceback (most recent call last):
+    ...
+    course_lib.classroom.guard.ReferenceUsedError: this exercise must not call statistics.mean
+    >>> statistics.mean([1, 2, 3])  # outside the wrapper the reference works
+    2
+    """
+
+    def __init__(self, *references: Callable[..., Any]) -> None:
+        if not references:
+            raise TypeError("forbid needs at least one reference function")
+        self._labels: dict[types.CodeType, str] = {}
+        self._keys: dict[tuple[bytes, tuple[Any, ...]], str] = {}
+        for reference in references:
+            code = _code_of(reference, argument="references")
+            self._labels[code] = _label(reference)
+            self._keys[_code_key(code)] = _label(reference)
+        self._seen: dict[types.CodeType, str | None] = {}
+        self._profile = self._hook  # one bound method, so that sys.getprofile() can be compared by identity
+        self._depth = 0
+        self._used: list[str] = []
+        self._previous: tuple[Any, Any] = (None, None)
+
+    def _hook(self, frame: types.FrameType, event: str, arg: Any) -> None:
+        if event != "call":
+            return
+        code = frame.f_code
+        label = self._seen.get(code, False)
+        if label is False:  # first call of this code object: compare its byte code once
+            label = self._labels.get(code) or self._keys.get(_code_key(code))
+            self._seen[code] = label
+        if label is not None:
+            self._used.append(label)
+            raise ReferenceUsedError(f"this exercise must not call {label}")
+
+    def __enter__(self) -> "forbid":
+        self._depth += 1
+        if self._depth == 1:
+            self._used = []
+            self._previous = (sys.getprofile(), threading.getprofile())
+            sys.setprofile(self._profile)
+            threading.setprofile(self._profile)
+            if sys.getprofile() is not self._profile:
+                raise ReferenceUsedError("sys.setprofile was replaced: the test cannot check this exercise")
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> bool:
+        self._depth -= 1
+        if self._depth:
+            return False
+        self._seen.clear()
+        intact = sys.getprofile() is self._profile or self._used  # a violation removes the hook itself
+        sys.setprofile(self._previous[0])
+        threading.setprofile(self._previous[1])
+        if self._used and not isinstance(exc, ReferenceUsedError):
+            raise ReferenceUsedError(f"this exercise must not call {self._used[0]}")
+        if not intact:
+            raise ReferenceUsedError("the profiler that checks this exercise was removed while it ran")
+        return False
+
+
+# ---------------------------------------------------------------------------
+# Tamper checks, for the grader
+# ---------------------------------------------------------------------------
+
+# One snapshot per kernel, kept here rather than in the user's namespace.
+_STATE: dict[str, Any] = {}
+
+
+def _from_notebook(value: Any) -> bool:
+    """Whether ``value`` is a function compiled from a notebook cell (or a string), not a file."""
+    code = getattr(inspect.unwrap(value), "__code__", None) if callable(value) else None
+    if not isinstance(code, types.CodeType):
+        return False
+    return "ipykernel_" in code.co_filename or not os.path.isfile(code.co_filename)
+
+
+def _identities(module: types.ModuleType) -> dict[str, tuple[int, int | None]]:
+    """(id of the object, id of its ``__code__``) for each attribute of ``module``.
+
+    Private names of :mod:`builtins` are left out: IPython's display hook
+    rebinds ``builtins._`` after every displayed value.
+    """
+    skip_private = module.__name__ == "builtins"
+    found = {}
+    for name, value in list(vars(module).items()):
+        if name.startswith("__") or (skip_private and name.startswith("_")):
+            continue
+        code = getattr(value, "__code__", None)
+        found[name] = (id(value), id(code) if code is not None else None)
+    return found
+
+
+def _course_problems(module: types.ModuleType) -> list[str]:
+    """Functions of a course module that are not the module's own, as loaded from its package."""
+    import course_lib
+
+    package = os.path.dirname(os.path.abspath(course_lib.__file__))
+    problems = []
+    for name, value in list(vars(module).items()):
+        if not isinstance(value, types.FunctionType) or name.startswith("__"):
+            continue
+        filename = os.path.abspath(inspect.unwrap(value).__code__.co_filename)
+        own = value.__module__ == module.__name__
+        if not filename.startswith(package + os.sep) or (own and value.__name__ != name):
+            problems.append(f"{_short(module.__name__)}.{name} was replaced")
+    return problems
+
+
+def _short(module_name: str) -> str:
+    if module_name == "numpy" or module_name.startswith("numpy."):
+        return "np" + module_name[len("numpy"):]
+    return module_name.rsplit(".", 1)[-1] if module_name.startswith(_WATCHED_PREFIX) else module_name
+
+
+def _notebook_hooks() -> list[str]:
+    """IPython event callbacks and input/AST transformers defined in the notebook."""
+    shell = getattr(builtins, "get_ipython", lambda: None)()
+    if shell is None:
+        return []
+    hooks = [f"an IPython {event!r} callback" for event, callbacks in shell.events.callbacks.items()
+             for callback in callbacks if _from_notebook(callback)]
+    for name in ("input_transformers_cleanup", "input_transformers_post", "ast_transformers"):
+        for transformer in getattr(shell, name, []):
+            method = getattr(transformer, "visit", transformer)
+            if _from_notebook(method) or _from_notebook(type(transformer).__init__):
+                hooks.append(f"an IPython {name} entry")
+    return hooks
+
+
+def _watched() -> dict[str, types.ModuleType]:
+    modules = {name: sys.modules[name] for name in _WATCHED_MODULES
+               if isinstance(sys.modules.get(name), types.ModuleType)}
+    modules.update({name: module for name, module in list(sys.modules.items())
+                    if name.split(".")[0] == _WATCHED_PREFIX and isinstance(module, types.ModuleType)})
+    return modules
+
+
+def snapshot() -> None:
+    """Record what the tests rely on; the grader runs this before any student cell.
+
+    Imports :mod:`numpy.testing` first so that it is watched from the start;
+    modules imported later (the course's, ``torch.testing``) are watched from
+    the first :func:`verify` that sees them, which also checks that their
+    functions come from their own files.
+    """
+    with contextlib.suppress(ImportError):
+        import numpy.testing  # noqa: F401
+    _STATE.clear()
+    _STATE["modules"] = {name: (id(module), _identities(module)) for name, module in _watched().items()}
+    _STATE["sys"] = {name: id(getattr(sys, name, None)) for name in _SYS_NAMES}
+    _STATE["print"] = (print, json.dumps)
+
+
+def verify(nonce: str) -> list[str]:
+    """Compare with :func:`snapshot` and print one line for the grader.
+
+    The line is ``course-guard <nonce> <json list of changes>``; the grader
+    draws a new ``nonce`` for every check, so student code cannot print a
+    passing line in advance.
+
+    Returns
+    -------
+    list of str
+        What changed, e.g. ``["np.testing.assert_allclose was replaced"]``.
+    """
+    if "modules" not in _STATE:
+        changes = ["the grader's snapshot is missing (course_lib.classroom.guard was reloaded?)"]
+        print(GUARD_MARKER, nonce, json.dumps(changes))
+        return changes
+    say, dumps = _STATE["print"]
+    changes = []
+    for name, module in _watched().items():
+        if name not in _STATE["modules"]:  # imported since the last check: check its origin, then watch it
+            if name.split(".")[0] == _WATCHED_PREFIX:
+                changes.extend(_course_problems(module))
+            changes.extend(f"{_short(name)}.{attribute} was replaced" for attribute, value in vars(module).items()
+                           if not attribute.startswith("__") and _from_notebook(value)
+                           and name.split(".")[0] != _WATCHED_PREFIX)
+            _STATE["modules"][name] = (id(module), _identities(module))
+            continue
+        module_id, before = _STATE["modules"][name]
+        if id(module) != module_id:
+            changes.append(f"sys.modules[{name!r}] was replaced")
+            continue
+        now = _identities(module)
+        changes.extend(f"{_short(name)}.{attribute} was replaced"
+                       for attribute, ids in before.items() if now.get(attribute) != ids)
+    for name, module_id_and_ids in _STATE["modules"].items():
+        if name not in sys.modules:
+            changes.append(f"sys.modules[{name!r}] was removed")
+    changes.extend(f"sys.{name} was replaced" for name, ident in _STATE["sys"].items()
+                   if id(getattr(sys, name, None)) != ident)
+    changes.extend(f"{hook} was registered" for hook in _notebook_hooks())
+    say(GUARD_MARKER, nonce, dumps(changes))
+    return changes
