@@ -62,6 +62,8 @@ from typing import Any, Iterable, Sequence
 import nbformat
 from nbformat import NotebookNode
 
+from course_lib.classroom.runner import _kernel_manager_class  # noqa: F401 (temporary, until the split)
+
 BEGIN_SOLUTION = "BEGIN SOLUTION"
 END_SOLUTION = "END SOLUTION"
 BEGIN_HIDDEN_TESTS = "BEGIN HIDDEN TESTS"
@@ -644,6 +646,7 @@ async def _execute(
         client = _make_client_class()(
             nb, max_output_bytes=max_output_bytes, timeout=max(1, round(timeout)),
             interrupt_on_timeout=True, allow_errors=True, kernel_name=kernel_name,
+            kernel_manager_class=_kernel_manager_class(),
             shutdown_kernel="immediate", record_timing=False,
             resources={"metadata": {"path": workdir}})
         problem = ""
