@@ -334,3 +334,354 @@ def visualize_class(
         target=tuple(targets),
         lam=lam,
     )
+
+
+def visualize_class_in_range(
+    model: nn.Module,
+    target: int | Sequence[int],
+    *,
+    lam: float = 0.05,
+    n_steps: int = 40,
+    step_size: float = 0.01,
+    image_shape: tuple[int, int, int] = (3, 64, 64),
+    jitter: int = 1,
+    blur_sigma: float = 0.0,
+    seed: int = 0,
+) -> ClassVisualization:
+    """Class-model visualisation in the image's own space, clamped to [0, 1].
+
+    .. math::
+
+        I^* = \\arg\\max_{I \\in [0, 1]^n} \\; S_c(I) - \\lambda \\lVert I - \\mu \\rVert_2^2,
+        \\qquad
+        I_{k+1} = \\operatorname{clip}_{[0, 1]}\\!\\left(
+            I_k + \\eta \\left( \\nabla_I S_c - 2 \\lambda (I_k - \\mu) \\right) \\right),
+        \\quad I_0 = \\mu
+
+    Simonyan, Vedaldi & Zisserman (2013), §2, eq. 1, as CS231n's assignment 3
+    ("class visualization") runs it: projected gradient ascent on the image,
+    with a random jitter before each gradient and the image clamped to the
+    valid range after each step.  ``μ`` is the model's per-channel mean
+    colour (:func:`input_normalization`); the ascent starts there, so the
+    penalty measures the distance from the image the network finds most
+    ordinary.  Notebook 06 (§7, exercise 3).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Classifier of (B, C, H, W) images in [0, 1] returning pre-softmax
+        scores (B, K).  Its weights are not changed.
+    target : int or sequence of int
+        Class c; a sequence visualises several classes in one batch.
+    lam : float
+        λ > 0, the weight of the L2 penalty, in [0, 1] image units.
+    n_steps : int
+        Number of ascent steps (>= 1).
+    step_size : float
+        η > 0; ``2 * lam * step_size`` must be < 1.
+    image_shape : (C, H, W)
+        Shape of the image to optimise.
+    jitter : int
+        Largest random circular shift, in pixels, before each gradient
+        (undone after); 0 for none.
+    blur_sigma : float
+        σ in pixels of a Gaussian blur of ``I - μ`` after every step; 0 for
+        none.
+    seed : int
+        Seed of the jitter shifts (>= 0).
+
+    Returns
+    -------
+    ClassVisualization
+        ``image`` is the optimum itself, (H, W, C) in [0, 1];
+        ``normalized_image`` is ``(I - μ) / σ``; ``stretched`` that deviation
+        stretched as in :func:`visualize_class`; ``scores`` (n_steps + 1,)
+        holds S_c of the unjittered image before each step and at the end;
+        ``objective`` is ``scores - lam * ||I - μ||²``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`visualize_class`, and if ``2 * lam * step_size >= 1``.
+
+    Notes
+    -----
+    * Differences from :func:`visualize_class` (the paper's ascent): the
+      image lives in [0, 1] and is clamped after every step, so every
+      iterate is an image the camera could have taken; the penalty is in
+      image units, not in units of the data's spread; jitter is on by
+      default (1 px) and the score is recorded on the unjittered image.
+    * The clamp is a projection onto the box [0, 1]^n: the iteration is
+      projected gradient ascent.  With clamping the linear-score optimum is
+      ``clip(μ + w / (2λ), 0, 1)``, the box's point closest to the free one.
+    * Convention: as :func:`visualize_class` (jitter shifts uniform in
+      [-jitter, jitter], wrapped; blur radius ⌈3σ⌉, reflected borders).
+
+    References
+    ----------
+    K. Simonyan, A. Vedaldi, A. Zisserman, "Deep Inside Convolutional
+    Networks: Visualising Image Classification Models and Saliency Maps",
+    ICLR workshop 2014, arXiv:1312.6034.
+    Stanford CS231n, assignment 3, "Network Visualization" (class
+    visualization with L2 regularisation, jitter, blur and clamping).
+
+    Examples
+    --------
+    A linear score: the clamped ascent reaches clip(μ + w / (2λ), 0, 1).
+
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+    >>> with torch.no_grad():
+    ...     _ = model[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.05, 0.0], [0.0, 0.0, 0.0, 0.0]]))
+    >>> result = visualize_class_in_range(model, 0, lam=1.0, n_steps=200, step_size=0.2,
+    ...                                   image_shape=(1, 2, 2), jitter=0)
+    >>> [round(float(v), 3) for v in result.image.flatten()]  # μ = 0 here: clip(w / 2, 0, 1)
+    [0.5, 0.0, 0.025, 0.0]
+    """
+    targets = _check_targets(target)
+    lam = check_positive(lam, name="lam")
+    step_size = check_positive(step_size, name="step_size")
+    if 2 * lam * step_size >= 1:
+        raise ValueError(
+            f"2 * lam * step_size must be < 1 for the ascent to converge, got 2 * {lam!r} * {step_size!r}; "
+            "lower the step size"
+        )
+    n_steps = check_count(n_steps, name="n_steps", minimum=1)
+    if (
+        not isinstance(image_shape, (tuple, list))
+        or len(image_shape) != 3
+        or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in image_shape)
+    ):
+        raise ValueError(f"image_shape must be three positive ints (C, H, W), got {image_shape!r}")
+    jitter = check_count(jitter, name="jitter")
+    blur_sigma = check_positive(blur_sigma, name="blur_sigma", allow_zero=True)
+    seed = check_count(seed, name="seed")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+
+    channels, height, width = (int(s) for s in image_shape)
+    mean, std = input_normalization(model, channels=channels)  # (1, C, 1, 1) each
+    if mean.shape[1] != channels:
+        raise ValueError(
+            f"image_shape has {channels} channels but the model normalises {mean.shape[1]}, got {image_shape!r}"
+        )
+    parameter = next(model.parameters(), None)
+    device = parameter.device if parameter is not None else torch.device("cpu")
+    mean, std = mean.to(device), std.to(device)
+    rng = np.random.default_rng(seed)
+
+    image = mean.expand(len(targets), channels, height, width).clone()  # (B, C, H, W): I_0 = μ
+    classes = torch.tensor(targets, dtype=torch.long)
+    scores, objective = [], []
+    with torch.inference_mode(False), torch.no_grad():
+        for step in range(n_steps + 1):
+            shift = (0, 0)
+            if jitter and step < n_steps:
+                shift = tuple(int(s) for s in rng.integers(-jitter, jitter + 1, size=2))
+            score = _unjittered_scores(model, image, classes)  # (B,): S_c of the image itself
+            distance = (image - mean).double().pow(2).sum(dim=(1, 2, 3)).cpu()  # ‖I − μ‖² per image
+            scores.append(score.double().cpu())
+            objective.append(score.double().cpu() - lam * distance)
+            if step == n_steps:
+                break
+            grad, _, _ = _score_gradient(model, torch.roll(image, shift, dims=(2, 3)), classes)  # jittered
+            grad = torch.roll(grad, (-shift[0], -shift[1]), dims=(2, 3))  # back to the image's frame
+            image = image + step_size * (grad - 2 * lam * (image - mean))  # ascent on S_c − λ‖I − μ‖²
+            if blur_sigma > 0:
+                image = mean + _gaussian_blur(image - mean, blur_sigma)
+            image = image.clamp(0.0, 1.0)  # projection onto the valid images
+
+    z_np = ((image - mean) / std).cpu().numpy().astype(np.float32)  # (B, C, H, W)
+    peak = np.abs(z_np).max(axis=(1, 2, 3), keepdims=True)
+    stretched = (0.5 + 0.5 * z_np / np.where(peak > 0, peak, 1.0)).astype(np.float32)
+    shown = image.cpu().numpy().astype(np.float32).transpose(0, 2, 3, 1)  # -> (B, H, W, C)
+    stretched = stretched.transpose(0, 2, 3, 1)
+    score_array = torch.stack(scores).numpy()  # (n_steps + 1, B)
+    objective_array = torch.stack(objective).numpy()
+    if isinstance(target, (int, np.integer)):
+        shown, stretched, z_np = shown[0], stretched[0], z_np[0]
+        score_array, objective_array = score_array[:, 0], objective_array[:, 0]
+    return ClassVisualization(
+        image=np.ascontiguousarray(shown),
+        stretched=np.ascontiguousarray(stretched),
+        normalized_image=z_np,
+        scores=score_array,
+        objective=objective_array,
+        target=tuple(targets),
+        lam=lam,
+    )
+
+
+def _unjittered_scores(model: nn.Module, image: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
+    """S_c of ``image`` (B, C, H, W) for each example's class, in eval mode, no gradient."""
+    return _eval_scores(model, image).gather(1, classes[:, None].to(image.device)).squeeze(1)  # (B, K) -> (B,)
+
+
+@dataclass(frozen=True)
+class FoolingImage:
+    """The result of :func:`fooling_image`.
+
+    Attributes
+    ----------
+    image : torch.Tensor, shape (1, C, H, W)
+        The changed image, in [0, 1], detached.
+    perturbation : torch.Tensor, shape (1, C, H, W)
+        ``image - original``.
+    n_steps : int
+        Number of gradient steps taken (0 if the model already predicted
+        ``target``).
+    norm : float
+        ‖perturbation‖₂ over all pixels and channels.
+    max_change : float
+        ‖perturbation‖∞, the largest change of one pixel value.
+    original_class : int
+        The model's prediction for the original image.
+    predicted : int
+        The model's prediction for ``image``.
+    fooled : bool
+        ``predicted == target``.
+    """
+
+    image: torch.Tensor
+    perturbation: torch.Tensor
+    n_steps: int
+    norm: float
+    max_change: float
+    original_class: int
+    predicted: int
+    fooled: bool
+
+
+def fooling_image(
+    model: nn.Module,
+    image: torch.Tensor,
+    target: int,
+    *,
+    step_size: float = 0.1,
+    max_steps: int = 100,
+) -> FoolingImage:
+    """Change an image a little until the model predicts ``target``.
+
+    .. math::
+
+        I_{k+1} = \\operatorname{clip}_{[0, 1]}\\!\\left( I_k + \\eta
+            \\frac{g_k}{\\lVert g_k \\rVert_2} \\right), \\qquad
+        g_k = \\left. \\frac{\\partial S_t}{\\partial I} \\right|_{I_k},
+        \\quad I_0 = I,
+
+    stopping at the first :math:`I_k` whose top-1 class is :math:`t`.
+    Gradient ascent on the target's pre-softmax score with steps of fixed
+    L2 length η: the fooling images of Szegedy et al. (2014), in the simple
+    form of Stanford CS231n's assignment 3 ("Network Visualization"), plus a
+    clamp that keeps every iterate a valid image.  Notebook 06 (§8).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Classifier of (1, C, H, W) images in [0, 1] returning pre-softmax
+        scores (1, K); run in eval mode, its weights are not changed.
+    image : torch.Tensor, shape (1, C, H, W), floating point, in [0, 1]
+        The image to change; it is not modified.
+    target : int
+        The class the model should predict, 0 <= target < K.
+    step_size : float
+        η > 0, the L2 length of each step (before the clamp).
+    max_steps : int
+        Largest number of steps (>= 1); the result says whether it was
+        enough (``fooled``).
+
+    Returns
+    -------
+    FoolingImage
+        The image, the perturbation, its L2 and L∞ norms, the number of
+        steps and the predictions before and after.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a module, ``image`` not a floating tensor or
+        ``target`` not an int.
+    ValueError
+        If ``image`` is not (1, C, H, W), not finite or outside [0, 1],
+        ``target`` is out of range, or ``step_size``/``max_steps`` not
+        positive.
+
+    Notes
+    -----
+    * The step is normalised (fixed L2 length), as in CS231n, so η sets the
+      resolution of the search: the final norm is at most ``n_steps * η``
+      and overshoots the smallest sufficient change by less than one step
+      along the path.  Szegedy et al. instead minimise ``c‖r‖ + loss`` with
+      box-constrained L-BFGS, which finds smaller perturbations, slower.
+    * The score, not the softmax probability, is ascended: raising
+      :math:`P_t` could also be done by lowering the other classes.
+
+    References
+    ----------
+    C. Szegedy, W. Zaremba, I. Sutskever, J. Bruna, D. Erhan, I. Goodfellow,
+    R. Fergus, "Intriguing properties of neural networks", ICLR 2014,
+    arXiv:1312.6199.
+    Stanford CS231n, assignment 3, "Network Visualization" (fooling images).
+
+    Examples
+    --------
+    A linear two-class model of one pixel: class 1 wins once x > 0.5.
+
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(1, 2))
+    >>> with torch.no_grad():
+    ...     _ = model[1].weight.copy_(torch.tensor([[0.0], [2.0]]))
+    ...     _ = model[1].bias.copy_(torch.tensor([0.0, -1.0]))
+    >>> result = fooling_image(model, torch.full((1, 1, 1, 1), 0.2), 1, step_size=0.1)
+    >>> result.original_class, result.predicted, result.n_steps, round(result.norm, 3)
+    (0, 1, 4, 0.4)
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(image, torch.Tensor) or not image.is_floating_point():
+        raise TypeError(f"image must be a floating-point torch.Tensor, got {type(image).__name__}")
+    if image.ndim != 4 or image.shape[0] != 1:
+        raise ValueError(f"image must have shape (1, C, H, W), got {tuple(image.shape)}")
+    if not bool(torch.isfinite(image).all()) or float(image.min()) < 0 or float(image.max()) > 1:
+        raise ValueError("image must be finite with values in [0, 1]; convert with images.to_tensor")
+    if isinstance(target, (bool, np.bool_)) or not isinstance(target, (int, np.integer)):
+        raise TypeError(f"target must be an int, got {type(target).__name__}")
+    step_size = check_positive(step_size, name="step_size")
+    max_steps = check_count(max_steps, name="max_steps", minimum=1)
+
+    original = image.detach().clone()
+    first_scores = _eval_scores(model, original)  # (1, K)
+    if not 0 <= int(target) < first_scores.shape[1]:
+        raise ValueError(f"target must be a class index in [0, {first_scores.shape[1]}), got {target}")
+    classes = torch.tensor([int(target)], dtype=torch.long)
+    original_class = predicted = int(first_scores.argmax(1)[0])
+    current, n_steps = original.clone(), 0  # (1, C, H, W)
+    with torch.inference_mode(False), torch.no_grad():
+        while predicted != target and n_steps < max_steps:
+            grad, _, _ = _score_gradient(model, current, classes)  # ∂S_t/∂I at I_k
+            norm = grad.norm()
+            if norm == 0:
+                break  # a flat score: no direction to move in
+            current = (current + step_size * grad / norm).clamp(0.0, 1.0)  # fixed-length step, then the box
+            n_steps += 1
+            predicted = int(_eval_scores(model, current).argmax(1)[0])
+    perturbation = current - original
+    return FoolingImage(
+        image=current,
+        perturbation=perturbation,
+        n_steps=n_steps,
+        norm=float(perturbation.double().norm()),
+        max_change=float(perturbation.abs().max()),
+        original_class=original_class,
+        predicted=predicted,
+        fooled=predicted == int(target),
+    )
+
+
+def _eval_scores(model: nn.Module, image: torch.Tensor) -> torch.Tensor:
+    """All pre-softmax scores (B, K) of ``image`` in eval mode, no gradient."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            return model(image).detach()
+    finally:
+        model.train(was_training)

@@ -488,14 +488,19 @@ def _baseline_map(key: tuple, method: str) -> np.ndarray:
     return cli.METHODS[method](_evaluation_case(key)[0])
 
 
-def baseline_explorer(case: str = "search: orientation", method: str = "spectral_residual") -> widgets.interactive:
-    """Image × saliency method → the map and its scores (notebook 05, §3).
+def baseline_explorer(
+    case: str = "search: orientation", method: str = "spectral_residual", *, sigma: float = 0.0
+) -> widgets.interactive:
+    """Image × saliency method × blur σ → the map and its scores (notebook 05, §3 and §4.3).
 
     ``case`` is a sample image (no ground truth), ``"search: <kind>"`` (a
     25-item search array, the target's box as ground truth) or ``"shapes:
     test image <i>"`` (a held-out synthetic image, its object mask as ground
     truth).  Where there is ground truth, ``metrics.evaluate_map`` scores
-    the map with its default density blur and pointing tolerance.
+    the map with its default density blur and pointing tolerance.  The
+    slider ``sigma`` blurs the map first (``baselines.blur_map``, σ in pixels
+    of the image; 0 = no blur), the post-processing whose effect on the
+    scores §4.3 of notebook 05 measures.
     """
     from course_lib import metrics
 
@@ -504,18 +509,19 @@ def baseline_explorer(case: str = "search: orientation", method: str = "spectral
         raise ValueError(f"case must be one of {list(cases)}, got {case!r}")
     labels = {key: label for label, key in cases.items()}
 
-    def draw(axes: list[Axes], case: tuple, method: str) -> None:
+    def draw(axes: list[Axes], case: tuple, method: str, sigma: float) -> None:
         image, mask = _evaluation_case(case)
-        saliency = _baseline_map(case, method)
+        saliency = baselines.blur_map(_baseline_map(case, method), sigma)
+        name = f"{method}, blur σ = {sigma:g}"
         if mask is None:
             viz.show_image(image, axes[0], title=f"{labels[case]}\n(no ground truth)")
-            viz.show_map(saliency, axes[1], title=method, vmin=0, vmax=1)
+            viz.show_map(saliency, axes[1], title=name, vmin=0, vmax=1)
             viz.show_scores({}, axes[2], title="no ground truth,\nno scores")
             return
         scores = metrics.evaluate_map(saliency, mask)
         viz.show_mask(image, mask, axes[0], outline=True, title=f"{labels[case]}\nground truth outlined")
         viz.show_map(saliency, axes[1], vmin=0, vmax=1,
-                     title=f"{method}\npointing game: {'hit' if scores['pointing'] else 'miss'}")
+                     title=f"{name}\npointing game: {'hit' if scores['pointing'] else 'miss'}")
         viz.show_scores(scores, axes[2], title="scores (KL: lower is better)")
 
     return figure_explorer(
@@ -524,6 +530,8 @@ def baseline_explorer(case: str = "search: orientation", method: str = "spectral
         panel_size=3.4,
         case=widgets.Dropdown(options=list(cases.items()), value=cases[case], description="image"),
         method=_method_picker(method),
+        sigma=widgets.FloatSlider(value=sigma, min=0.0, max=16.0, step=0.5, description="blur σ (px)",
+                                  continuous_update=False),
     )
 
 

@@ -167,3 +167,128 @@ def test_plot_curves_and_the_explorer_redraw_one_figure(shapes_cnn):
     assert explorer.figure is figure and figure.axes[0].get_title().startswith("ring, λ = 0.1")
     assert len(figure.axes[0].images) == 1
     plt.close("all")
+
+
+# --------------------------------------------------------------------------
+# visualize_class_in_range: the CS231n-style ascent in [0, 1], clamped
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("lam", [0.25, 1.0])
+def test_clamped_ascent_on_a_linear_score_reaches_the_clipped_optimum(lam):
+    # Oracle: S = w·I + b, penalty λ‖I − μ‖² with μ = 0 (no normalize module); the
+    # objective is separable, so the box-constrained optimum is clip(w / (2λ), 0, 1).
+    model, weight = _linear()
+    result = classvis.visualize_class_in_range(model, 1, lam=lam, n_steps=400, step_size=0.2,
+                                               image_shape=SHAPE, jitter=0)
+    expected = np.clip((weight[1] / (2 * lam)).numpy(), 0, 1).transpose(1, 2, 0)
+    np.testing.assert_allclose(result.image, expected, rtol=RTOL_F32, atol=1e-5)
+    assert np.all(np.diff(result.objective) > -1e-6)  # projected ascent on a concave objective
+
+
+def test_clamped_ascent_starts_at_the_mean_colour_and_stays_in_range(shapes_cnn):
+    mean, _ = classvis.input_normalization(shapes_cnn)
+    result = classvis.visualize_class_in_range(shapes_cnn, [3, 5], n_steps=20)
+    start = torch.as_tensor(mean).expand(1, 3, 64, 64)
+    with torch.no_grad():
+        first = shapes_cnn(start)[0, [3, 5]].double().numpy()
+    np.testing.assert_allclose(result.scores[0], first, rtol=1e-5, atol=1e-5)  # I_0 = μ
+    assert result.image.shape == (2, 64, 64, 3) and result.image.dtype == np.float32
+    assert result.image.min() >= 0.0 and result.image.max() <= 1.0
+    assert np.all(result.scores[-1] > result.scores[0] + 3.0)  # the class score rises by a margin
+    assert all(p.grad is None for p in shapes_cnn.parameters())
+
+
+def test_clamped_ascent_larger_lambda_stays_nearer_the_mean(shapes_cnn):
+    mean = classvis.input_normalization(shapes_cnn)[0].numpy().reshape(1, 1, 3)
+    distance = {lam: float(np.linalg.norm(classvis.visualize_class_in_range(shapes_cnn, 3, lam=lam, n_steps=20).image - mean))
+                for lam in (0.01, 10.0)}
+    assert distance[10.0] < 0.7 * distance[0.01]
+
+
+def test_clamped_ascent_defaults_and_bad_arguments():
+    defaults = {k: p.default for k, p in inspect.signature(classvis.visualize_class_in_range).parameters.items()}
+    assert (defaults["lam"], defaults["n_steps"], defaults["step_size"], defaults["jitter"]) == (0.05, 40, 0.01, 1)
+    assert defaults["blur_sigma"] == 0.0
+    model, _ = _linear()
+    with pytest.raises(ValueError, match=r"2 \* lam \* step_size must be < 1"):
+        classvis.visualize_class_in_range(model, 0, lam=5.0, step_size=0.1, image_shape=SHAPE)
+    with pytest.raises(ValueError, match="image_shape must be three positive ints"):
+        classvis.visualize_class_in_range(model, 0, image_shape=(4, 5))
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        classvis.visualize_class_in_range(lambda x: x, 0)
+
+
+# --------------------------------------------------------------------------
+# fooling_image
+# --------------------------------------------------------------------------
+def _one_pixel_model() -> nn.Module:
+    model = nn.Sequential(nn.Flatten(), nn.Linear(1, 2))
+    with torch.no_grad():  # S_0 = 0, S_1 = 2x − 1: class 1 wins once x > 0.5
+        model[1].weight.copy_(torch.tensor([[0.0], [2.0]]))
+        model[1].bias.copy_(torch.tensor([0.0, -1.0]))
+    return model
+
+
+def test_fooling_a_linear_model_takes_the_predicted_number_of_steps():
+    # Oracle: the normalised gradient of S_1 is +1, so from x = 0.2 steps of 0.1 reach
+    # 0.3, 0.4, 0.5 (a tie: argmax keeps class 0), 0.6: four steps, perturbation 0.4.
+    original = torch.full((1, 1, 1, 1), 0.2)
+    result = classvis.fooling_image(_one_pixel_model(), original, 1, step_size=0.1)
+    assert (result.original_class, result.predicted, result.fooled, result.n_steps) == (0, 1, True, 4)
+    assert result.norm == pytest.approx(0.4, abs=1e-6) and result.max_change == pytest.approx(0.4, abs=1e-6)
+    assert original.item() == pytest.approx(0.2)  # the input is not modified
+    torch.testing.assert_close(result.perturbation, result.image - original)
+
+
+def test_fooling_stops_at_the_box_and_reports_failure():
+    # S_1 needs x > 0.5, but from 0.2 with steps of 0.1 and at most 2 steps it cannot get there
+    result = classvis.fooling_image(_one_pixel_model(), torch.full((1, 1, 1, 1), 0.2), 1, max_steps=2)
+    assert not result.fooled and result.n_steps == 2 and result.predicted == 0
+    # class 1 → 0: S_0 has a zero gradient, so there is no direction to move in
+    flat = classvis.fooling_image(_one_pixel_model(), torch.full((1, 1, 1, 1), 0.95), 0, step_size=0.5)
+    assert flat.original_class == 1 and not flat.fooled and flat.n_steps == 0 and flat.norm == 0.0
+    # a step that would leave [0, 1] is clamped back into the box
+    boxed = classvis.fooling_image(_one_pixel_model(), torch.full((1, 1, 1, 1), 0.2), 1, step_size=5.0)
+    assert boxed.fooled and boxed.n_steps == 1 and boxed.image.item() == 1.0
+
+@pytest.mark.parametrize(("index", "target"), [(0, 4), (1, 9), (3, 0)])
+def test_fooling_the_shipped_cnn_flips_the_prediction_with_a_small_change(shapes_cnn, index, target):
+    from course_lib import datasets, images
+
+    batch = datasets.make_split(4, split="test")
+    x = images.to_tensor(batch.images[index : index + 1])
+    before = x.clone()
+    result = classvis.fooling_image(shapes_cnn, x, target)
+    assert result.fooled and result.original_class == int(batch.labels[index])
+    with torch.no_grad():
+        assert int(shapes_cnn(result.image).argmax(1)) == target  # the prediction really flips
+    assert result.image.min() >= 0 and result.image.max() <= 1
+    assert 0 < result.norm <= result.n_steps * 0.1 + 1e-5  # each step has L2 length ≤ η
+    assert result.max_change < 0.25 and result.norm < 0.02 * float(x.norm())  # small next to the image
+    torch.testing.assert_close(x, before)
+
+
+def test_an_image_already_of_the_target_class_is_returned_unchanged(shapes_cnn):
+    from course_lib import datasets, images
+
+    batch = datasets.make_split(1, split="test")
+    x = images.to_tensor(batch.images)
+    result = classvis.fooling_image(shapes_cnn, x, int(batch.labels[0]))
+    assert result.n_steps == 0 and result.norm == 0.0 and result.fooled
+    torch.testing.assert_close(result.image, x)
+
+
+@pytest.mark.parametrize(
+    ("image", "target", "kwargs", "error", "match"),
+    [
+        (np.zeros((1, 1, 1, 1)), 0, {}, TypeError, "image must be a floating-point torch.Tensor"),
+        (torch.zeros(2, 1, 1, 1), 0, {}, ValueError, r"image must have shape \(1, C, H, W\)"),
+        (torch.full((1, 1, 1, 1), 2.0), 0, {}, ValueError, r"values in \[0, 1\]"),
+        (torch.zeros(1, 1, 1, 1), 1.0, {}, TypeError, "target must be an int"),
+        (torch.zeros(1, 1, 1, 1), 2, {}, ValueError, r"target must be a class index in \[0, 2\)"),
+        (torch.zeros(1, 1, 1, 1), 1, {"step_size": 0.0}, ValueError, "step_size must be a finite number > 0"),
+        (torch.zeros(1, 1, 1, 1), 1, {"max_steps": 0}, ValueError, "max_steps must be an integer >= 1"),
+    ],
+)
+def test_fooling_image_refuses_bad_arguments(image, target, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        classvis.fooling_image(_one_pixel_model(), image, target, **kwargs)

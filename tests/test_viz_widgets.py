@@ -170,7 +170,7 @@ def test_baseline_explorer_scores_the_map_against_the_ground_truth():
     explorer = widgets.baseline_explorer("search: intensity", "lc")
     figure, axes = explorer.figure, explorer.figure.axes
     assert axes[0].get_title() == "search: intensity\nground truth outlined"
-    assert axes[1].get_title().startswith("lc\npointing game: ")
+    assert axes[1].get_title().startswith("lc, blur σ = 0\npointing game: ")
     texts = {cell.get_text().get_text() for cell in axes[2].tables[0].get_celld().values()}
     assert {"pointing", "auc_judd", "nss", "cc", "sim", "kl"} <= texts
     case_picker = explorer.children[0]
@@ -182,6 +182,24 @@ def test_baseline_explorer_scores_the_map_against_the_ground_truth():
     assert not axes[2].tables
     with pytest.raises(ValueError, match="case must be one of"):
         widgets.baseline_explorer("search: motion")
+    plt.close("all")
+
+
+def test_baseline_explorer_blur_slider_blurs_the_map_before_scoring():
+    from course_lib import baselines, metrics
+
+    explorer = widgets.baseline_explorer("search: intensity", "lc", sigma=4.0)
+    axes = explorer.figure.axes
+    slider = explorer.children[2]
+    assert slider.description == "blur σ (px)" and slider.value == 4.0 and slider.min == 0.0
+    assert axes[1].get_title().startswith("lc, blur σ = 4\n")
+    image, mask = widgets._evaluation_case(("search", "intensity"))
+    blurred = baselines.blur_map(baselines.lc_saliency(image), 4.0)
+    np.testing.assert_allclose(axes[1].images[0].get_array(), blurred, atol=1e-6)  # the map shown is blurred
+    expected = f"{metrics.evaluate_map(blurred, mask)['cc']:.3f}"
+    assert expected in {cell.get_text().get_text() for cell in axes[2].tables[0].get_celld().values()}
+    slider.value = 0.0
+    assert axes[1].get_title().startswith("lc, blur σ = 0\n")
     plt.close("all")
 
 
