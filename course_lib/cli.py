@@ -7,7 +7,7 @@ an image file or sample as an 8-bit grey PNG.  Methods are looked up in
 ``saliency-course student [--out DIR] [--self-study]`` builds the student
 versions of the notebooks and ``saliency-course grade SUBMISSIONS [--out
 gradebook.csv] [--timeout S]`` grades submitted notebooks; both call
-:mod:`course_lib.grading`, imported only when used.
+:mod:`course_lib.classroom`, imported only when used.
 """
 
 from __future__ import annotations
@@ -69,20 +69,20 @@ def _map_command(args: argparse.Namespace) -> int:
 
 
 def _student_command(args: argparse.Namespace) -> int:
-    from course_lib import grading
+    from course_lib.classroom import build_student_version
 
     out = args.out or ("build/self-study" if args.self_study else "build/student")
-    written = grading.build_student_version(args.source, out, self_study=args.self_study)
+    written = build_student_version(args.source, out, self_study=args.self_study)
     kind = "self-study" if args.self_study else "student"
     print(f"wrote {len(written)} {kind} notebook(s) to {out}")
     return 0
 
 
 def _grade_command(args: argparse.Namespace) -> int:
-    from course_lib import grading
+    from course_lib.classroom import grade_submissions
 
     feedback = args.feedback or str(Path(args.out).parent / "feedback")
-    grades = grading.grade_submissions(
+    grades = grade_submissions(
         args.submissions, source_dir=args.source, out_csv=args.out, timeout=args.timeout,
         max_output_bytes=args.max_output_bytes, feedback_dir=feedback,
         notebooks=args.notebook, workers=args.workers,
