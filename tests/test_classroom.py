@@ -556,6 +556,22 @@ def test_markup_problems_are_reported(tmp_path, cells, expected):
     assert any(expected in problem for problem in problems), problems
 
 
+def test_written_answers_must_be_markdown_with_points(tmp_path):
+    _write(tmp_path, "a.ipynb", [new_code_cell("x", metadata={"nbgrader": {**_SOLUTION, "grade": True,
+                                                                             "grade_id": "w", "points": 1}}),
+                                 _answer_cell("w2", 0, "text")])
+    problems = markup.check_markup(tmp_path)
+    assert any("written answers (grade and solution) must be markdown" in p for p in problems)
+    assert any("(w2): graded cells need points > 0" in p for p in problems)
+
+
+def test_hidden_tests_can_be_required(tmp_path):
+    _write(tmp_path, "a.ipynb", [_solution_cell("s", _GOOD_SOLUTION), _test_cell("t", 1, "assert f()")])
+    assert markup.check_markup(tmp_path) == []
+    assert markup.check_markup(tmp_path, require_hidden=True) == [
+        "a.ipynb: cell 2 (t): test cell has no hidden tests (### BEGIN HIDDEN TESTS)"]
+
+
 def test_grade_ids_must_be_unique_across_notebooks(tmp_path):
     _write(tmp_path, "a.ipynb", [_solution_cell("s", _GOOD_SOLUTION), _test_cell("t", 1, "")])
     _write(tmp_path, "b.ipynb", [_solution_cell("s2", _GOOD_SOLUTION), _test_cell("t", 1, "")])
@@ -589,6 +605,68 @@ def test_nbgrader_generate_assignment_accepts_the_sources(tmp_path, course):
     released = sorted(p.name for p in (tmp_path / "release" / "ps1").glob("*.ipynb"))
     assert released == sorted(p.name for p in assignment.glob("*.ipynb"))
     assert "BEGIN SOLUTION" not in (tmp_path / "release" / "ps1" / "01_tiny.ipynb").read_text()
+
+
+def _nbgrader(args: list[str], root: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}"],
+        cwd=root, capture_output=True, text=True, timeout=600,
+        # nbgrader runs `alembic` from PATH: put this environment's scripts first.
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@pytest.mark.skipif(not HAS_NBGRADER, reason="nbgrader is in the optional 'grading' extra")
+def test_nbgrader_autograde_and_the_grader_give_the_same_points(tmp_path):
+    """Notebook 00 in a fresh nbgrader course: generate_assignment, two students, autograde."""
+    name = "00_what_is_saliency.ipynb"
+    source = nbformat.read(NOTEBOOKS / name, as_version=4)
+    (tmp_path / "source" / "ps1").mkdir(parents=True)
+    nbformat.write(source, tmp_path / "source" / "ps1" / name)
+    _nbgrader(["generate_assignment", "ps1", "--force"], tmp_path)
+    released = nbformat.read(tmp_path / "release" / "ps1" / name, as_version=4)
+    answers = {markup.grade_id(cell): cell.source for cell in source.cells if markup.is_solution(cell)}
+    right = copy.deepcopy(released)
+    for cell in right.cells:
+        if markup.is_solution(cell):
+            cell.source = answers[markup.grade_id(cell)]
+    submissions = {"right": right, "stub": released}
+    for student, nb in submissions.items():
+        folder = tmp_path / "submitted" / student / "ps1"
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / name)
+    _nbgrader(["autograde", "ps1", "--create", "--force", "--ExecutePreprocessor.timeout=120"], tmp_path)
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        nbgrader_points = {student: gradebook.find_submission_notebook(name[:-6], "ps1", student).code_score
+                           for student in submissions}
+    ours = {student: sum(check.points for check in scoring.grade_notebook(nb, source, timeout=120).checks
+                         if check.kind == "test") for student, nb in submissions.items()}
+    assert ours == nbgrader_points
+    assert ours["right"] == sum(markup.points(c) for c in source.cells if markup.is_test(c)) and ours["stub"] == 0
+
+
+def test_progress_reruns_only_changed_notebooks_and_takes_names(tmp_path, course, capsys):
+    source = nbformat.read(course / "source" / "02_tiny.ipynb", as_version=4)
+    for name in ("02_tiny.ipynb", "04_other.ipynb"):
+        nbformat.write(_answered(build.student_notebook(source), {}), tmp_path / name)
+    course_lib.progress(folder=tmp_path, timeout=TIMEOUT)
+    first = capsys.readouterr().out
+    assert "2 of 2 exercise tests pass" in first and "unchanged" not in first
+    assert (tmp_path / progress_module.CACHE_NAME).is_file()
+    nbformat.write(_answered(build.student_notebook(source), {"negate": "def negate(x):\n    return x"}),
+                   tmp_path / "04_other.ipynb")
+    grades = course_lib.progress(folder=tmp_path, timeout=TIMEOUT)
+    second = capsys.readouterr().out
+    assert "02_tiny.ipynb: 1 / 1 points  (unchanged since the last check)" in second
+    assert "04_other.ipynb: 0 / 1 points" in second and "04_other.ipynb: 0 / 1 points  (unchanged" not in second
+    assert [g.points for g in grades] == [1, 0]
+    (only,) = course_lib.progress("04", folder=tmp_path, timeout=TIMEOUT)
+    assert only.notebook == "04_other.ipynb" and "(unchanged since the last check)" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="notebooks must name notebooks"):
+        course_lib.progress("99", folder=tmp_path)
 
 
 def test_progress_prints_which_exercises_pass(tmp_path, course, capsys):
