@@ -77,8 +77,10 @@ def installed(wheel, tmp_path_factory) -> Path:
 
 def _environment(site: Path) -> dict[str, str]:
     # PYTHONPATH puts the installed copy before this environment's site-packages (which may hold an
-    # editable install of the clone); the dependencies still come from this environment.
-    return {**os.environ, "PYTHONPATH": str(site), "MPLBACKEND": "Agg"}
+    # editable install of the clone); the dependencies still come from this environment.  One torch
+    # thread: on a busy 2-core machine the second one spin-waits (notebook 06 took 90 s of CPU and
+    # 290 s with two threads, 22 s of CPU and 63 s with one, at a load average of 8).
+    return {**os.environ, "PYTHONPATH": str(site), "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
 
 
 def test_wheel_carries_the_package_the_model_and_the_notebooks(wheel):
