@@ -1,6 +1,7 @@
-"""Class-model visualisation: the image a network scores highest for a class.
+"""Class-model visualisation and fooling images: what a network scores highest for a class.
 
-Used in notebook 06 (§7).  Simonyan, Vedaldi & Zisserman (2013), §2, look
+Used in notebook 06 (§7 :func:`visualize_class`, §7.1 :func:`visualize_class_in_range`,
+§8 :func:`fooling_image`; exercises 2–4).  Simonyan, Vedaldi & Zisserman (2013), §2, look
 for the L2-regularised image that maximises the pre-softmax score of a class,
 
 .. math:: I^* = \\arg\\max_I \\; S_c(I) - \\lambda \\lVert I \\rVert_2^2 ,
@@ -27,6 +28,12 @@ At the end the mean is added back, ``x = mean + std * z``, and clipped to
 [0, 1] for display.  A model without a ``normalize`` module is optimised in
 its own input space (mean 0, std 1), which is how the linear-model oracle
 ``I* = w / (2λ)`` is tested.
+
+**Two variants in the image's own space**, as Stanford CS231n's assignment 3
+("Network Visualization") runs them: :func:`visualize_class_in_range`
+ascends on the [0, 1] image and clamps it after every step (with jitter), and
+:func:`fooling_image` ascends on another class's score from a real image, in
+steps of fixed L2 length, until the prediction flips (Szegedy et al. 2014).
 """
 
 from __future__ import annotations
