@@ -115,8 +115,9 @@ def _grade_command(args: argparse.Namespace) -> int:
     feedback = args.feedback or str(Path(args.out).parent / "feedback")
     grades = grade_submissions(
         args.submissions, source_dir=_source_folder(args.source), out_csv=args.out, timeout=args.timeout,
-        max_output_bytes=args.max_output_bytes, feedback_dir=feedback,
-        notebooks=args.notebook, workers=args.workers,
+        max_output_bytes=args.max_output_bytes, feedback_dir=feedback, notebooks=args.notebook,
+        workers=args.workers, scheduler=None if args.scheduler == "none" else args.scheduler,
+        sandbox=args.sandbox, memory=int(args.memory * 2**30), show_progress=True,
     )
     totals: dict[str, list[float]] = {}
     for grade in grades:
@@ -189,8 +190,17 @@ def build_parser() -> argparse.ArgumentParser:
                               help="folder for the HTML feedback pages (default: feedback/ beside --out)")
     grade_parser.add_argument("--notebook", action="append", default=None, metavar="NAME",
                               help="grade only this source notebook (repeatable; default: all with tests)")
-    grade_parser.add_argument("--workers", type=int, default=1,
-                              help="notebooks run at once, one kernel each (default: 1)")
+    grade_parser.add_argument("--workers", type=int, default=None,
+                              help="notebooks run at once, one worker process and kernel each "
+                                   "(default: the number of cores)")
+    grade_parser.add_argument("--scheduler", default="local", metavar="ADDR",
+                              help="'local' (a Dask LocalCluster, the default), a Dask scheduler address "
+                                   "such as tcp://host:8786, or 'none' (no Dask)")
+    grade_parser.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "none"],
+                              help="run each kernel in a bubblewrap sandbox: where available (auto, the "
+                                   "default), always (bwrap), or never (none)")
+    grade_parser.add_argument("--memory", type=float, default=4.0, metavar="GIB",
+                              help="memory limit per sandboxed kernel in GiB (default: 4)")
     grade_parser.add_argument("--max-output-bytes", type=int, default=1_000_000,
                               help="output kept per cell (default: 1000000)")
     grade_parser.set_defaults(run=_grade_command)

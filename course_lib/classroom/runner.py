@@ -40,6 +40,8 @@ from typing import Any
 
 from nbformat import NotebookNode
 
+from course_lib.classroom.sandbox import Sandbox
+
 POLL_SLICE = 0.1
 """Seconds a channel waits on its socket before looking again (bounds a lost wake-up)."""
 
@@ -80,6 +82,26 @@ def _kernel_manager_class() -> type:
         client_factory = Type(SlicedPollClient, klass=AsyncKernelClient)
 
     return SlicedPollKernelManager
+
+
+def _sandboxed_kernel_manager(sandbox: Sandbox, *, ipc_dir: str, workdir: str, kernel_name: str) -> Any:
+    """A kernel manager whose kernel runs in ``sandbox``, talking over IPC sockets in ``ipc_dir``."""
+    base = _kernel_manager_class()
+
+    class SandboxedKernelManager(base):
+        def format_kernel_cmd(self, extra_arguments=None):
+            argv = super().format_kernel_cmd(extra_arguments)
+            return sandbox.command(argv, writable=[ipc_dir, workdir], workdir=workdir)
+
+        @property
+        def kernel_spec(self):
+            spec = super().kernel_spec
+            if spec is not None:
+                spec.interrupt_mode = "message"  # a signal to bwrap would not reach the kernel
+            return spec
+
+    return SandboxedKernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(ipc_dir, "kernel"),
+                                  connection_file=os.path.join(ipc_dir, "kernel.json"))
 
 
 class Unstoppable(Exception):
@@ -187,6 +209,7 @@ async def execute(
     notebook_timeout: float | None = None,
     kernel_name: str = "python3",
     workdir: str | os.PathLike[str] | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Execution:
     """Run ``nb`` (in place) in a fresh kernel; never raises for what the notebook does.
 
@@ -206,6 +229,9 @@ async def execute(
         Jupyter kernel to start.
     workdir : path or None
         Working folder of the kernel (default: a new empty temporary folder).
+    sandbox : Sandbox or None
+        Run the kernel inside this bubblewrap sandbox
+        (:mod:`course_lib.classroom.sandbox`), over IPC sockets.
 
     Returns
     -------
@@ -224,10 +250,13 @@ async def execute(
     with tempfile.TemporaryDirectory(prefix="course-run-") as scratch, \
             tempfile.TemporaryDirectory(prefix="course-run-log-") as logs:
         folder = str(workdir) if workdir is not None else scratch
+        manager = {"kernel_manager_class": _kernel_manager_class()}
+        if sandbox is not None:
+            manager = {"km": _sandboxed_kernel_manager(sandbox, ipc_dir=logs, workdir=folder,
+                                                       kernel_name=kernel_name)}
         client = _client_class()(
             nb, max_output_bytes=max_output_bytes, timeout=max(1, round(timeout)),
-            interrupt_on_timeout=True, allow_errors=True, kernel_name=kernel_name,
-            kernel_manager_class=_kernel_manager_class(),
+            interrupt_on_timeout=True, allow_errors=True, kernel_name=kernel_name, **manager,
             shutdown_kernel="immediate", record_timing=False,
             resources={"metadata": {"path": folder}})
         problem = ""
@@ -246,7 +275,10 @@ async def execute(
             except Unstoppable as error:
                 problem = str(error)
             except DeadKernelError:
-                tail = "\n".join(line for line in log_path.read_text(errors="replace").splitlines()
+                lines = log_path.read_text(errors="replace").splitlines()
+                # a sandboxed kernel (no parent PID) first prints how to connect to it: not its last words
+                banner = max((i for i, line in enumerate(lines) if "--existing" in line), default=-1)
+                tail = "\n".join(line for line in lines[banner + 1:]
                                  if "without encryption" not in line)[-300:].strip()
                 problem = "the kernel died (out of memory, or the code exited Python)" + (
                     f"; its last words: {tail}" if tail else "")

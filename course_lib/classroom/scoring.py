@@ -40,6 +40,7 @@ from nbformat import NotebookNode
 
 from course_lib.classroom import runner
 from course_lib.classroom.guard import GUARD_MARKER
+from course_lib.classroom.sandbox import Sandbox
 from course_lib.classroom.markup import (
     BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS, as_path, grade_id, in_region, is_answer, is_solution, is_test,
     points, read_notebook,
@@ -409,6 +410,7 @@ async def grade_one(
     kernel_name: str = "python3",
     check_outputs: bool = True,
     sanitize_patterns: Sequence[tuple[str, str]] = DEFAULT_SANITIZE_PATTERNS,
+    sandbox: Sandbox | None = None,
 ) -> NotebookGrade:
     """Restore, guard, run and score one submission (a notebook, or the reason it could not be read)."""
     tests = [cell for cell in source.cells if is_test(cell)]
@@ -423,12 +425,39 @@ async def grade_one(
     restored, notes = restore_tests(submission, source)
     execution = await runner.execute(add_guard_cells(restored), timeout=timeout,
                                      max_output_bytes=max_output_bytes, notebook_timeout=notebook_timeout,
-                                     kernel_name=kernel_name)
+                                     kernel_name=kernel_name, sandbox=sandbox)
     grade = score(execution, source, student=student, notebook=notebook, timeout=timeout,
                   check_outputs=check_outputs, sanitize_patterns=sanitize_patterns)
     grade.notes = notes
     grade.answers = answers_of(submission, source)
+    if sandbox is not None:
+        refused = sandbox_refusals(execution.nb)
+        if refused:
+            grade.problem = "; ".join(filter(None, [grade.problem, "the sandbox refused: " + "; ".join(refused)]))
     return grade
+
+
+_REFUSALS = ("Read-only file system", "Network is unreachable", "Connection refused", "Permission denied",
+             "Operation not permitted")
+
+
+def sandbox_refusals(nb: NotebookNode) -> list[str]:
+    """The errors of ``nb`` that the sandbox caused (a write, a connection, memory), each once."""
+    found: list[str] = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") != "error":
+                continue
+            ename, evalue = out.get("ename", ""), _ANSI.sub("", out.get("evalue", ""))
+            if ename == "MemoryError":
+                text = "MemoryError (the memory limit per kernel)"
+            elif any(reason in evalue for reason in _REFUSALS):
+                text = f"{ename}: {evalue}"[:200]
+            else:
+                continue
+            if text not in found:
+                found.append(text)
+    return found
 
 
 def check_options(timeout: float, max_output_bytes: int, notebook_timeout: float | None, workers: int) -> None:

@@ -1,24 +1,44 @@
 """Grade a whole class: every student's notebooks, a gradebook, feedback and answer pages.
 
 Used by ``saliency-course grade`` and ``make grade`` (README, "Grade").
+
+The unit of work is one (student, notebook).  Each runs as a task on a Dask
+cluster (``scheduler="local"``: a ``LocalCluster`` with one single-threaded
+worker process per core; ``"tcp://host:8786"``: an existing ``dask
+scheduler``, whose workers need only the course installed) or, with
+``scheduler=None``, in this process.  A task carries the submission's and the
+source's bytes, so workers need no shared file system, and it returns the
+grade; this process writes every file.
+
+**Resumable.**  Each result is stored as soon as it arrives, in
+``.results/<student>/<notebook>.json`` beside the gradebook, with a key made of
+the SHA-256 of the submission, of the source notebook and of the grading
+options.  A later run grades only what is missing or changed, and writes the
+same gradebook as a run from scratch; an interrupted run loses at most the
+notebooks in flight.  Delete ``.results`` to grade everything again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
-import shutil
-import tempfile
+import time
+from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from nbformat import NotebookNode
 
-from course_lib.classroom import reports, runner
-from course_lib.classroom.markup import as_path, check_markup, is_test, notebook_paths, read_notebook
+from course_lib.classroom import reports, runner, sandbox as sandboxes
+from course_lib.classroom.markup import as_path, check_markup, is_test, notebook_paths, parse_notebook
 from course_lib.classroom.scoring import (
-    DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT, NotebookGrade, check_options, grade_one,
+    DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT, CheckResult, NotebookGrade, check_options, grade_one,
 )
+
+RESULTS_NAME = ".results"
+"""Folder beside the gradebook where each (student, notebook) result is kept."""
 
 
 def find_submission(folder: Path, name: str) -> Path | None:
@@ -30,12 +50,13 @@ def find_submission(folder: Path, name: str) -> Path | None:
     return found[0] if len(found) == 1 else None
 
 
-def _sources(source_folder: Path, notebooks: Sequence[str] | None) -> dict[str, NotebookNode]:
+def _sources(source_folder: Path, notebooks: Sequence[str] | None) -> dict[str, bytes]:
     problems = check_markup(source_folder)
     if problems:
         raise ValueError("source_dir has broken exercise markup:\n  " + "\n  ".join(problems))
-    sources = {path.name: read_notebook(path) for path in notebook_paths(source_folder, name="source_dir")}
-    sources = {name: nb for name, nb in sources.items() if any(is_test(cell) for cell in nb.cells)}
+    sources = {path.name: path.read_bytes() for path in notebook_paths(source_folder, name="source_dir")}
+    sources = {name: data for name, data in sources.items()
+               if any(is_test(cell) for cell in parse_notebook(data, name=name).cells)}
     if notebooks is not None:
         if isinstance(notebooks, str):
             raise TypeError(f"notebooks must be a sequence of notebook names, got the string {notebooks!r}")
@@ -46,6 +67,91 @@ def _sources(source_folder: Path, notebooks: Sequence[str] | None) -> dict[str, 
     if not sources:
         raise ValueError(f"source_dir {str(source_folder)!r} has no notebooks with test cells")
     return sources
+
+
+def grade_job(submission: bytes | str, source: bytes, *, student: str, notebook: str,
+              options: dict[str, Any], sandbox_mode: str, hide: tuple[str, ...], memory: int) -> dict[str, Any]:
+    """Grade one (student, notebook) where it runs (a Dask worker, or here); a plain dict comes back.
+
+    ``submission`` is the notebook's bytes, or the reason it could not be
+    found.  The sandbox is chosen on the worker, since bubblewrap may work on
+    one machine and not on another; the dict says which was used.
+    """
+    box, sandbox_line = sandboxes.resolve(sandbox_mode, hide=hide, memory_bytes=memory)
+    source_nb = parse_notebook(source, name=notebook)
+    if isinstance(submission, bytes):
+        try:
+            item: NotebookNode | str = parse_notebook(submission, name=notebook)
+        except ValueError as error:
+            item = str(error)
+    else:
+        item = submission
+    grade = runner.run_coroutine(grade_one(item, source_nb, student=student, notebook=notebook,
+                                           sandbox=box, check_outputs=True, **options))
+    return {"grade": asdict(grade), "sandbox": sandbox_line}
+
+
+def _grade_from_dict(data: dict[str, Any]) -> NotebookGrade:
+    grade = NotebookGrade(**{key: value for key, value in data.items() if key != "checks"})
+    grade.checks = [CheckResult(**check) for check in data["checks"]]
+    return grade
+
+
+def _digest(data: bytes | str) -> str:
+    return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
+
+
+def _read_result(path: Path, key: str) -> dict[str, Any] | None:
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stored if isinstance(stored, dict) and stored.get("key") == key and "grade" in stored else None
+
+
+def _write_result(path: Path, key: str, result: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps({"key": key, **result}), encoding="utf-8")
+    os.replace(partial, path)  # never a half-written result, even when interrupted
+
+
+def _run_local(jobs: list[dict[str, Any]], workers: int, store: Any) -> None:
+    async def run_all() -> None:
+        gate = asyncio.Semaphore(workers)
+        loop = asyncio.get_running_loop()
+
+        async def one(job: dict[str, Any]) -> None:
+            async with gate:
+                result = await loop.run_in_executor(None, lambda: grade_job(**job["arguments"]))
+                store(job, result)
+
+        await asyncio.gather(*(one(job) for job in jobs))
+
+    runner.run_coroutine(run_all())
+
+
+def _run_dask(jobs: list[dict[str, Any]], scheduler: str, workers: int, store: Any) -> None:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as error:  # pragma: no cover - distributed is in the grading extra
+        raise ImportError("scheduler= needs dask.distributed: pip install 'saliency-course[grading]'") from error
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+    try:
+        with Client(cluster if cluster is not None else scheduler) as client:
+            futures = {}
+            for job in jobs:
+                future = client.submit(grade_job, **job["arguments"], pure=False, retries=1,
+                                       key=f"grade-{job['key'][:16]}-{len(futures)}")
+                futures[future] = job
+            for future in as_completed(futures):
+                store(futures[future], future.result())
+    finally:
+        if cluster is not None:
+            cluster.close()
 
 
 def grade_submissions(
@@ -59,9 +165,13 @@ def grade_submissions(
     answers_dir: str | os.PathLike[str] | None = None,
     manual_scores: str | os.PathLike[str] | None = None,
     notebooks: Sequence[str] | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     notebook_timeout: float | None = None,
     kernel_name: str = "python3",
+    scheduler: str | None = "local",
+    sandbox: str = "auto",
+    memory: int = sandboxes.DEFAULT_MEMORY_BYTES,
+    show_progress: bool = False,
 ) -> list[NotebookGrade]:
     """Grade every student folder of ``submissions_dir``; write the gradebook and the pages.
 
@@ -69,11 +179,11 @@ def grade_submissions(
     student's name) holding the submitted notebooks, either directly or one
     level down as nbgrader's ``submitted/<student>/<assignment>/`` layout has
     them.  Every source notebook with test cells is graded for every student
-    by :func:`~course_lib.classroom.scoring.grade_notebook`'s rules.  A
+    by :func:`~course_lib.classroom.scoring.grade_notebook`'s rules, in a
+    sandbox where bubblewrap works (:mod:`course_lib.classroom.sandbox`).  A
     notebook that is missing, is not valid JSON, has a syntax error, loops
-    forever, prints too much or kills its kernel loses its own points only.
-    The submissions are copied to a private staging folder before any code
-    runs and are never written.
+    forever, prints too much, kills its kernel or is refused by the sandbox
+    loses its own points only.  Submitted files are read once, never written.
 
     Parameters
     ----------
@@ -83,7 +193,8 @@ def grade_submissions(
         Folder of source notebooks (with solutions and hidden tests).
     out_csv : str or os.PathLike
         Gradebook to write (``.csv``), columns
-        :data:`~course_lib.classroom.reports.GRADEBOOK_COLUMNS`.
+        :data:`~course_lib.classroom.reports.GRADEBOOK_COLUMNS`; results are
+        kept in ``.results/`` beside it (see the module notes).
     timeout : float, optional
         Seconds per cell.
     max_output_bytes : int, optional
@@ -97,12 +208,26 @@ def grade_submissions(
         template to fill in is written as ``manual_scores_template.csv``.
     notebooks : sequence of str, optional
         Names of the source notebooks to grade (default: all with test cells).
-    workers : int, optional
-        Notebooks run at once (one kernel each).
+    workers : int or None, optional
+        Notebooks run at once: local worker processes, or kernels with
+        ``scheduler=None`` (default: the number of cores).  Ignored with a
+        scheduler address (the cluster has its own workers).
     notebook_timeout : float or None, optional
         Seconds per notebook.
     kernel_name : str, optional
         Jupyter kernel to run the notebooks in.
+    scheduler : None, "local" or str, optional
+        ``"local"``: a Dask ``LocalCluster`` of ``workers`` processes; an
+        address such as ``"tcp://host:8786"``: that Dask scheduler; None: no
+        Dask, kernels run from this process.
+    sandbox : {"auto", "bwrap", "none"}, optional
+        Run each kernel in a bubblewrap sandbox: where it works ("auto", else
+        none, said in the summary), always ("bwrap": an error where it does
+        not work), or never.
+    memory : int, optional
+        Memory limit per sandboxed kernel, in bytes.
+    show_progress : bool, optional
+        Show a progress bar and print a summary at the end.
 
     Returns
     -------
@@ -116,9 +241,15 @@ def grade_submissions(
     ValueError
         If a folder does not exist, holds nothing to grade, ``out_csv`` does
         not end in ``.csv``, an option is out of range, the source markup is
-        broken, or the manual scores cannot be read.
+        broken, the manual scores cannot be read, or ``sandbox="bwrap"`` where
+        bubblewrap does not work.
     """
+    workers = (os.cpu_count() or 1) if workers is None else workers
     check_options(timeout, max_output_bytes, notebook_timeout, workers)
+    if scheduler is not None and not isinstance(scheduler, str):
+        raise TypeError(f"scheduler must be None, 'local' or an address, got {type(scheduler).__name__}")
+    if isinstance(scheduler, str) and scheduler != "local" and "://" not in scheduler:
+        raise ValueError(f"scheduler must be None, 'local' or an address like 'tcp://host:8786', got {scheduler!r}")
     submissions = as_path(submissions_dir, name="submissions_dir")
     source_folder = as_path(source_dir, name="source_dir")
     out = as_path(out_csv, name="out_csv")
@@ -128,6 +259,7 @@ def grade_submissions(
         raise ValueError(f"submissions_dir must be an existing folder, got {str(submissions)!r}")
     if not source_folder.is_dir():
         raise ValueError(f"source_dir must be an existing folder, got {str(source_folder)!r}")
+    _, sandbox_line = sandboxes.resolve(sandbox, memory_bytes=memory)  # refuses bad values before any work
     manual = as_path(manual_scores, name="manual_scores") if manual_scores is not None \
         else out.parent / "manual_scores.csv"
     if manual_scores is not None and not manual.is_file():
@@ -137,43 +269,72 @@ def grade_submissions(
     students = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not students:
         raise ValueError(f"submissions_dir {str(submissions)!r} has no student folders")
+    feedback = as_path(feedback_dir, name="feedback_dir") if feedback_dir is not None else out.parent / "feedback"
+    answers = as_path(answers_dir, name="answers_dir") if answers_dir is not None else out.parent / "answers"
+    hide = tuple(str(path.resolve()) for path in (source_folder, submissions, out.parent, feedback, answers))
+    options = {"timeout": timeout, "max_output_bytes": max_output_bytes, "notebook_timeout": notebook_timeout,
+               "kernel_name": kernel_name}
+    fingerprint = json.dumps({**options, "sandbox": sandbox, "memory": memory}, sort_keys=True)
 
-    with tempfile.TemporaryDirectory(prefix="course-staging-") as staging:
-        jobs = []
-        for student in students:
-            for name, source in sources.items():
-                found = find_submission(submissions / student, name)
-                if found is None:
-                    jobs.append((student, name, source, f"{name} is missing from the submission"))
-                    continue
-                staged = Path(staging) / str(len(jobs)) / name
-                staged.parent.mkdir()
-                shutil.copyfile(found, staged)
-                jobs.append((student, name, source, staged))
+    results_dir = out.parent / RESULTS_NAME
+    results: dict[tuple[str, str], dict[str, Any]] = {}
+    jobs = []
+    for student in students:
+        for name, source in sources.items():
+            found = find_submission(submissions / student, name)
+            if found is None:
+                submission: bytes | str = f"{name} is missing from the submission"
+            else:
+                try:
+                    submission = found.read_bytes()
+                except OSError as error:
+                    submission = f"cannot read {name}: {error}"
+            key = _digest(_digest(submission) + _digest(source) + fingerprint)
+            path = results_dir / student / f"{name}.json"
+            stored = _read_result(path, key)
+            if stored is not None:
+                results[(student, name)] = stored
+                continue
+            jobs.append({"key": key, "path": path, "id": (student, name), "arguments": {
+                "submission": submission, "source": source, "student": student, "notebook": name,
+                "options": options, "sandbox_mode": sandbox, "hide": hide, "memory": memory}})
 
-        async def grade_all() -> list[NotebookGrade]:
-            gate = asyncio.Semaphore(workers)
+    start = time.perf_counter()
+    bar = None
+    if show_progress and jobs:
+        from tqdm.auto import tqdm
 
-            async def one(student: str, name: str, source: NotebookNode, item: Path | str) -> NotebookGrade:
-                async with gate:
-                    if isinstance(item, Path):  # read only now: one notebook in memory per worker
-                        try:
-                            item = read_notebook(item)
-                        except ValueError as error:
-                            item = str(error)
-                    return await grade_one(item, source, student=student, notebook=name, timeout=timeout,
-                                           max_output_bytes=max_output_bytes, notebook_timeout=notebook_timeout,
-                                           kernel_name=kernel_name, check_outputs=True)
+        bar = tqdm(total=len(jobs), unit="notebook", desc="grading")
 
-            return list(await asyncio.gather(*(one(*job) for job in jobs)))
+    def store(job: dict[str, Any], result: dict[str, Any]) -> None:
+        _write_result(job["path"], job["key"], result)
+        results[job["id"]] = result
+        if bar is not None:
+            bar.update(1)
 
-        grades = runner.run_coroutine(grade_all())
-    grades.sort(key=lambda grade: (grade.student, grade.notebook))
+    try:
+        if jobs and scheduler is None:
+            _run_local(jobs, workers, store)
+        elif jobs:
+            _run_dask(jobs, scheduler, workers, store)
+    finally:
+        if bar is not None:
+            bar.close()
+    grades = sorted((_grade_from_dict(result["grade"]) for result in results.values()),
+                    key=lambda grade: (grade.student, grade.notebook))
     reports.apply_manual_scores(grades, scores)
     reports.write_gradebook(grades, out)
-    feedback = as_path(feedback_dir, name="feedback_dir") if feedback_dir is not None else out.parent / "feedback"
     reports.write_feedback(grades, feedback, timeout=timeout)
-    answers = as_path(answers_dir, name="answers_dir") if answers_dir is not None else out.parent / "answers"
     reports.write_answer_pages(grades, answers)
     reports.write_manual_template(grades, manual.parent / "manual_scores_template.csv")
+    if show_progress:
+        ran = {job["id"] for job in jobs}
+        failed = sum(bool(grade.problem) for grade in grades if (grade.student, grade.notebook) in ran)
+        lines = sorted({result["sandbox"] for result in results.values() if "sandbox" in result} or {sandbox_line})
+        where = "in this process" if scheduler is None else ("on a local Dask cluster" if scheduler == "local"
+                                                              else f"on {scheduler}")
+        print(f"graded {len(jobs)} notebook(s) {where} in {time.perf_counter() - start:.1f} s, "
+              f"{len(grades) - len(jobs)} reused from an earlier run; {failed} with a problem")
+        for line in lines:
+            print(line)
     return grades
