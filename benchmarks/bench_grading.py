@@ -1,107 +1,142 @@
-"""Grading throughput: notebooks graded per minute, one and two kernels at a time.
+"""Grading throughput: notebooks per minute, the cost of the sandbox and of Dask, a term projected.
 
-Run with ``make bench`` (or ``python benchmarks/bench_grading.py``).  Builds fake
-submissions in a temporary folder and grades them with
-``course_lib.classroom.grade_submissions`` exactly as ``saliency-course grade``
-does (fresh kernel per notebook, hidden tests put back, output checks, CSV and
-feedback pages written):
+Run with ``make bench`` (or ``python benchmarks/bench_grading.py``).  Builds
+fake submissions in a temporary folder (``--students`` students per notebook,
+half with the reference answers, half unanswered, so passing and failing
+tests are both timed) and grades them exactly as ``saliency-course grade``
+does, for two notebooks:
 
-* **course**: every source notebook of ``notebooks/`` that has exercises, submitted by
-  ``--students`` students, half with the reference answers and half unanswered
-  (the student build), so both passing and failing tests are timed;
-* **tiny**: a one-exercise notebook, which measures the fixed cost per notebook
-  (kernel start, shutdown, bookkeeping).
+* **00** (``00_what_is_saliency.ipynb``): a light notebook;
+* **heavy** (``--heavy``, default notebook 06: torch, the shipped CNN).
 
-Prints one table: case, notebooks graded, workers (notebooks run at once),
-wall-clock seconds, notebooks per minute, and the speed-up over one worker
-measured in the same run.  The machine this course targets has 2 cores, so
-``--workers`` defaults to 1 and 2.
+Tables printed:
+
+1. engines on one worker, interleaved: nbclient alone (the runner without
+   guard cells, restoring, scoring or sandbox), the grader without Dask and
+   without the sandbox, with the sandbox, and on a 1-worker Dask
+   ``LocalCluster``; seconds per notebook and the overhead against nbclient
+   alone (target: <= 10 % each for the sandbox and for Dask);
+2. notebooks per minute with 1 and 2 local Dask workers, sandbox on;
+3. a 300-student x 10-notebook term projected from the measured seconds per
+   notebook of every course notebook with exercises (one run each, sandbox
+   on), for 2, 16 and 64 worker cores, assuming the cores run independent
+   notebooks (the scheduler's cost per task is milliseconds).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_notebook
 
 from course_lib import classroom
+from course_lib.classroom import runner, sandbox as sandboxes
 
 ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
 
 
-def _tiny_source() -> nbformat.NotebookNode:
-    solution = {"grade": False, "grade_id": "add", "locked": False, "schema_version": 3,
-                "solution": True, "task": False}
-    test = {"grade": True, "grade_id": "add_tests", "locked": True, "points": 1, "schema_version": 3,
-            "solution": False, "task": False}
-    return new_notebook(cells=[
-        new_code_cell("def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n    ### END SOLUTION",
-                      metadata={"nbgrader": solution}),
-        new_code_cell("assert add(2, 3) == 5", metadata={"nbgrader": test}),
-    ])
-
-
-def _make_case(root: Path, sources: dict[str, nbformat.NotebookNode], students: int) -> tuple[Path, Path]:
+def _case(root: Path, name: str, students: int) -> tuple[Path, Path]:
     source_dir, submissions = root / "source", root / "submitted"
     source_dir.mkdir(parents=True)
-    for name, nb in sources.items():
-        nbformat.write(nb, source_dir / name)
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.write(nb, source_dir / name)
     for number in range(students):
         folder = submissions / f"student{number:02d}"
         folder.mkdir(parents=True)
-        for name, nb in sources.items():
-            submitted = nb if number % 2 == 0 else classroom.student_notebook(nb)
-            nbformat.write(submitted, folder / name)
+        nbformat.write(nb if number % 2 == 0 else classroom.student_notebook(nb), folder / name)
     return source_dir, submissions
 
 
-def _grade(source_dir: Path, submissions: Path, workers: int, timeout: float) -> tuple[int, float, float]:
+def _grade(source_dir: Path, submissions: Path, *, workers: int, scheduler: str | None, sandbox: str,
+           timeout: float) -> float:
+    """Seconds to grade every submission from scratch (a fresh output folder: nothing reused)."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         grades = classroom.grade_submissions(submissions, source_dir=source_dir, out_csv=Path(out) / "g.csv",
-                                           timeout=timeout, workers=workers)
+                                             timeout=timeout, workers=workers, scheduler=scheduler, sandbox=sandbox)
         seconds = time.perf_counter() - start
     broken = [g for g in grades if g.problem]
     if broken:
         raise RuntimeError(f"benchmark submissions failed to run: {broken[0].problem}")
-    return len(grades), seconds, sum(g.points for g in grades)
+    return seconds
+
+
+def _nbclient_alone(submissions: Path, timeout: float) -> float:
+    start = time.perf_counter()
+    for path in sorted(submissions.rglob("*.ipynb")):
+        runner.run_coroutine(runner.execute(nbformat.read(path, as_version=4), timeout=timeout,
+                                            max_output_bytes=10**6))
+    return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=4, help="fake students per case (default: 4)")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
-                        help="worker counts to compare, the first is the baseline (default: 1 2)")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per cell (default: 120)")
+    parser.add_argument("--students", type=int, default=4, help="fake students per notebook (default: 4)")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved repeats of table 1 (default: 3)")
+    parser.add_argument("--heavy", default="06_gradient_saliency_simonyan.ipynb")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per cell (default: 300)")
+    parser.add_argument("--skip-term", action="store_true", help="skip table 3 (one run of every notebook)")
     args = parser.parse_args()
+    sandbox_note = sandboxes.resolve("auto")[1]
+    sandbox_on = "bwrap" if not sandboxes.bwrap_problem() else "none"
 
-    course = {p.name: nbformat.read(p, as_version=4) for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
-    course = {name: nb for name, nb in course.items()
-              if any(c.metadata.get("nbgrader", {}).get("grade") for c in nb.cells)}
-    cases = {"course": course, "tiny": {"tiny.ipynb": _tiny_source()}}
-
-    rows = []
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
-        for case, sources in cases.items():
-            source_dir, submissions = _make_case(Path(tmp) / case, sources, args.students)
-            baseline = None
-            for workers in args.workers:
-                count, seconds, _ = _grade(source_dir, submissions, workers, args.timeout)
-                per_minute = 60 * count / seconds
-                baseline = baseline or per_minute
-                rows.append((case, len(sources), count, workers, seconds, per_minute, per_minute / baseline))
+        cases = {label: _case(Path(tmp) / label, name, args.students)
+                 for label, name in (("00", "00_what_is_saliency.ipynb"), ("heavy", args.heavy))}
 
-    print(f"{'case':8s} {'nb/student':>10s} {'graded':>7s} {'workers':>8s} {'wall s':>8s} "
-          f"{'notebooks/min':>14s} {'vs 1 worker':>12s}")
-    for case, per_student, count, workers, seconds, per_minute, ratio in rows:
-        print(f"{case:8s} {per_student:10d} {count:7d} {workers:8d} {seconds:8.1f} {per_minute:14.1f} {ratio:11.2f}x")
-    print(f"\n{os.cpu_count()} CPU cores seen; one wall-clock run per row (kernel start-up included); "
-          "course = notebooks/ with exercises, half answered, half unanswered.")
+        engines = {
+            "nbclient alone": lambda src, sub: _nbclient_alone(sub, args.timeout),
+            "grader, no sandbox": lambda src, sub: _grade(src, sub, workers=1, scheduler=None, sandbox="none",
+                                                          timeout=args.timeout),
+            "grader + sandbox": lambda src, sub: _grade(src, sub, workers=1, scheduler=None, sandbox=sandbox_on,
+                                                        timeout=args.timeout),
+            "grader + Dask (1 worker)": lambda src, sub: _grade(src, sub, workers=1, scheduler="local",
+                                                                sandbox="none", timeout=args.timeout),
+        }
+        print(f"1. seconds per notebook, one worker, median of {args.repeat} interleaved runs "
+              f"({args.students} submissions per case)")
+        print(f"{'case':6s} {'engine':26s} {'s/notebook':>11s} {'vs nbclient':>12s}")
+        for label, (source_dir, submissions) in cases.items():
+            times = {engine: [] for engine in engines}
+            for _ in range(args.repeat):
+                for engine, run in engines.items():
+                    times[engine].append(run(source_dir, submissions) / args.students)
+            base = statistics.median(times["nbclient alone"])
+            for engine, values in times.items():
+                median = statistics.median(values)
+                print(f"{label:6s} {engine:26s} {median:11.2f} {median / base - 1:+11.1%}")
+
+        print(f"\n2. notebooks per minute on a local Dask cluster, sandbox {sandbox_on}")
+        print(f"{'case':6s} {'workers':>8s} {'wall s':>8s} {'notebooks/min':>14s} {'vs 1 worker':>12s}")
+        for label, (source_dir, submissions) in cases.items():
+            baseline = None
+            for workers in (1, 2):
+                seconds = _grade(source_dir, submissions, workers=workers, scheduler="local", sandbox=sandbox_on,
+                                 timeout=args.timeout)
+                rate = 60 * args.students / seconds
+                baseline = baseline or rate
+                print(f"{label:6s} {workers:8d} {seconds:8.1f} {rate:14.1f} {rate / baseline:11.2f}x")
+
+        if not args.skip_term:
+            per_notebook = {}
+            for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+                source_dir, submissions = _case(Path(tmp) / "term" / path.stem, path.name, 1)
+                per_notebook[path.name] = _grade(source_dir, submissions, workers=1, scheduler=None,
+                                                 sandbox=sandbox_on, timeout=args.timeout)
+            total = 300 * sum(per_notebook.values())
+            print("\n3. a term of 300 students x 10 notebooks, projected from one run of each notebook")
+            print("   " + ", ".join(f"{name[:2]}: {seconds:.0f} s" for name, seconds in per_notebook.items()))
+            print(f"{'worker cores':>12s} {'projected wall time':>20s}")
+            for cores in (2, 16, 64):
+                print(f"{cores:12d} {total / cores / 3600:17.2f} h")
+
+    print(f"\n{os.cpu_count()} CPU cores seen; {sandbox_note}")
 
 
 if __name__ == "__main__":

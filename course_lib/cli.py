@@ -117,6 +117,7 @@ def _grade_command(args: argparse.Namespace) -> int:
         args.submissions, source_dir=_source_folder(args.source), out_csv=args.out, timeout=args.timeout,
         max_output_bytes=args.max_output_bytes, feedback_dir=feedback, notebooks=args.notebook,
         workers=args.workers, scheduler=None if args.scheduler == "none" else args.scheduler,
+        manual_scores=args.manual_scores,
         sandbox=args.sandbox, memory=int(args.memory * 2**30), show_progress=True,
     )
     totals: dict[str, list[float]] = {}
@@ -128,7 +129,8 @@ def _grade_command(args: argparse.Namespace) -> int:
     print(f"{'student':<{width}}  points")
     for student, (points, max_points) in totals.items():
         print(f"{student:<{width}}  {points:g} / {max_points:g}")
-    print(f"wrote {args.out} and {len(totals)} feedback page(s) in {feedback}")
+    print(f"wrote {args.out}, {len(totals)} feedback page(s) in {feedback} and the written answers in "
+          f"{Path(args.out).parent / 'answers'}")
     return 0
 
 
@@ -193,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade_parser.add_argument("--workers", type=int, default=None,
                               help="notebooks run at once, one worker process and kernel each "
                                    "(default: the number of cores)")
+    grade_parser.add_argument("--manual-scores", default=None, metavar="CSV",
+                              help="scores of the written answers: student, grade_id, points, comment "
+                                   "(default: manual_scores.csv beside --out, when it exists)")
     grade_parser.add_argument("--scheduler", default="local", metavar="ADDR",
                               help="'local' (a Dask LocalCluster, the default), a Dask scheduler address "
                                    "such as tcp://host:8786, or 'none' (no Dask)")
