@@ -10,21 +10,17 @@ against that copy.  About 60 s on 2 cores, most of it the two notebooks.
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
-from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.channels import AsyncZMQSocketChannel
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
-from traitlets import Type
+
+from course_lib.classroom import runner
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_NOTEBOOKS = ("00_what_is_saliency.ipynb", "06_gradient_saliency_simonyan.ipynb")
@@ -115,31 +111,9 @@ def test_installed_copy_finds_its_model_and_notebooks(installed, tmp_path):
     assert first_class == "disk"
 
 
-# --------------------------------------------------------------------------
-# nbclient with a client that polls in short slices (see the README's troubleshooting:
-# an unbounded wait can miss the reply to a widget cell); to move into the classroom runner
-# --------------------------------------------------------------------------
-class _PollingChannel(AsyncZMQSocketChannel):
-    async def get_msg(self, timeout: float | None = None) -> dict:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            remaining = 0.1 if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                return await super().get_msg(timeout=min(0.1, remaining))
-            except queue.Empty:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise
-
-
-class _PollingClient(AsyncKernelClient):
-    shell_channel_class = Type(_PollingChannel)
-    iopub_channel_class = Type(_PollingChannel)
-
-
-class _CurrentPythonManager(AsyncKernelManager):
-    """Kernels run this interpreter (the dependencies' environment), whatever kernelspec is found."""
-
-    client_factory = Type(_PollingClient, klass=AsyncKernelClient)
+class _CurrentPythonManager(runner.kernel_manager_class()):
+    """The grader's kernel manager (no idle wait after widget cells); kernels run this interpreter
+    (the dependencies' environment), whatever kernelspec is found."""
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         command = super().format_kernel_cmd(extra_arguments)

@@ -54,7 +54,7 @@ MESSAGE_CHARS = 3000
 _DROPPED_ENV = ("OLDPWD", "JPY_SESSION_NAME", "JPY_PARENT_PID")
 
 
-def _kernel_manager_class() -> type:
+def kernel_manager_class() -> type:
     """An ``AsyncKernelManager`` whose clients poll their shell and iopub sockets in slices."""
     from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.channels import AsyncZMQSocketChannel
@@ -86,7 +86,7 @@ def _kernel_manager_class() -> type:
 
 def _sandboxed_kernel_manager(sandbox: Sandbox, *, ipc_dir: str, workdir: str, kernel_name: str) -> Any:
     """A kernel manager whose kernel runs in ``sandbox``, talking over IPC sockets in ``ipc_dir``."""
-    base = _kernel_manager_class()
+    base = kernel_manager_class()
 
     class SandboxedKernelManager(base):
         def format_kernel_cmd(self, extra_arguments=None):
@@ -250,7 +250,7 @@ async def execute(
     with tempfile.TemporaryDirectory(prefix="course-run-") as scratch, \
             tempfile.TemporaryDirectory(prefix="course-run-log-") as logs:
         folder = str(workdir) if workdir is not None else scratch
-        manager = {"kernel_manager_class": _kernel_manager_class()}
+        manager = {"kernel_manager_class": kernel_manager_class()}
         if sandbox is not None:
             manager = {"km": _sandboxed_kernel_manager(sandbox, ipc_dir=logs, workdir=folder,
                                                        kernel_name=kernel_name)}
