@@ -2,7 +2,7 @@
 
 Run with ``make bench`` (or ``python benchmarks/bench_grading.py``).  Builds fake
 submissions in a temporary folder and grades them with
-``course_lib.grading.grade_submissions`` exactly as ``saliency-course grade``
+``course_lib.classroom.grade_submissions`` exactly as ``saliency-course grade``
 does (fresh kernel per notebook, hidden tests put back, output checks, CSV and
 feedback pages written):
 
@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course_lib import grading
+from course_lib import classroom
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +55,7 @@ def _make_case(root: Path, sources: dict[str, nbformat.NotebookNode], students: 
         folder = submissions / f"student{number:02d}"
         folder.mkdir(parents=True)
         for name, nb in sources.items():
-            submitted = nb if number % 2 == 0 else grading.student_notebook(nb)
+            submitted = nb if number % 2 == 0 else classroom.student_notebook(nb)
             nbformat.write(submitted, folder / name)
     return source_dir, submissions
 
@@ -63,7 +63,7 @@ def _make_case(root: Path, sources: dict[str, nbformat.NotebookNode], students: 
 def _grade(source_dir: Path, submissions: Path, workers: int, timeout: float) -> tuple[int, float, float]:
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        grades = grading.grade_submissions(submissions, source_dir=source_dir, out_csv=Path(out) / "g.csv",
+        grades = classroom.grade_submissions(submissions, source_dir=source_dir, out_csv=Path(out) / "g.csv",
                                            timeout=timeout, workers=workers)
         seconds = time.perf_counter() - start
     broken = [g for g in grades if g.problem]

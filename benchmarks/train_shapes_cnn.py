@@ -1,4 +1,4 @@
-"""Retrain the shipped course CNN and rewrite data/models/shapes-cnn.{pt,json}.
+"""Retrain the shipped course CNN and rewrite course_lib/data/models/shapes-cnn.{pt,json}.
 
 Usage::
 

@@ -413,6 +413,62 @@ def search_trial(
     return int(hits[0]) + 1, float(times[hits[0]])
 
 
+def items_before_target(
+    display: SearchArray,
+    saliency: npt.ArrayLike,
+    *,
+    ior_radius: float | None = None,
+    max_fixations: int = 100,
+) -> npt.NDArray[np.int64]:
+    """The items attended before the target, in the order attention visits them.
+
+    The scan of :func:`search_trial` with ``model="simple"``: :func:`scanpath`
+    on ``saliency`` (WTA + IOR, any map size), each fixation attends the
+    nearest item.  Used in notebook 04 (§3) to see *which* items a search
+    visits, e.g. whether a conjunction search runs over one colour first.
+
+    Parameters
+    ----------
+    display : SearchArray
+    saliency : ndarray, shape (h, w)
+        Saliency map of ``display.image`` (any size; rescaled coordinates).
+    ior_radius : float, optional
+        IOR disk radius in image pixels; default half the grid pitch, as
+        :func:`search_trial`, so that IOR covers the attended item only.
+    max_fixations : int
+        Length of the scan (>= 1).
+
+    Returns
+    -------
+    ndarray of int64, shape (k,)
+        Indices into ``display.item_boxes`` of the items attended before the
+        target's first fixation (every attended item if the target is not
+        reached within ``max_fixations``).  When the target is reached,
+        ``k + 1`` is the fixation count of :func:`search_trial`.
+
+    Examples
+    --------
+    >>> display = search_array("conjunction", 9, seed=0)
+    >>> oracle = np.zeros((512, 512))
+    >>> for rank, index in enumerate([3, display.target_index, 5]):
+    ...     row, col = display.item_centres[index].round().astype(int)
+    ...     oracle[row, col] = 3 - rank          # item 3 first, then the target
+    >>> items_before_target(display, oracle).tolist()
+    [3]
+    """
+    checked = check_image(saliency, ndim=(2,), name="saliency")
+    max_fixations = check_count(max_fixations, name="max_fixations", minimum=1)
+    height, width = display.image.shape[:2]
+    if ior_radius is None:
+        grid = int(np.ceil(np.sqrt(len(display.item_boxes))))
+        ior_radius = 0.5 * min(height, width) / grid
+    radius = check_positive(ior_radius, name="ior_radius")
+    scale = checked.shape[0] / height
+    fixations = scanpath(np.asarray(checked, dtype=np.float64), max_fixations, ior_radius=radius * scale)
+    attended = attended_items(map_to_image_coords(fixations, checked.shape, (height, width)), display)
+    hits = np.flatnonzero(attended == display.target_index)
+    return attended[: hits[0]] if hits.size else attended
+
 def search_experiment(
     kind: str,
     set_sizes: list[int] | tuple[int, ...],

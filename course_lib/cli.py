@@ -4,10 +4,16 @@
 an image file or sample as an 8-bit grey PNG.  Methods are looked up in
 :data:`METHODS`, which later modules extend.
 
+``saliency-course init DIR [--force]`` copies the course notebooks and the
+app notebook into DIR (:mod:`course_lib.course_files`), keeping any that were
+changed there unless ``--force``.
+
 ``saliency-course student [--out DIR] [--self-study]`` builds the student
 versions of the notebooks and ``saliency-course grade SUBMISSIONS [--out
 gradebook.csv] [--timeout S]`` grades submitted notebooks; both call
-:mod:`course_lib.grading`, imported only when used.
+:mod:`course_lib.classroom`, imported only when used.  Their source notebooks
+are ``./notebooks`` when it exists (a clone), else the ones installed with
+the package.
 """
 
 from __future__ import annotations
@@ -68,22 +74,47 @@ def _map_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init_command(args: argparse.Namespace) -> int:
+    from course_lib import course_files
+
+    report = course_files.copy_course(args.directory, force=args.force, name="DIR")
+    folder = args.directory
+    print(f"copied {len(report.written)} notebook(s) to {folder}"
+          + (f"; {len(report.unchanged)} already up to date" if report.unchanged else ""))
+    if report.skipped:
+        print(f"kept {len(report.skipped)} notebook(s) that differ from the course's "
+              f"(--force overwrites them): {', '.join(report.skipped)}")
+    print(f"start with: jupyter lab {folder}")
+    return 0
+
+
+def _source_folder(source: str | None) -> str:
+    """``--source``, or ``./notebooks`` in a clone, or the notebooks installed with the package."""
+    if source is not None:
+        return source
+    if Path("notebooks").is_dir():
+        return "notebooks"
+    from course_lib import course_files
+
+    return str(course_files.course_folder("notebooks"))
+
+
 def _student_command(args: argparse.Namespace) -> int:
-    from course_lib import grading
+    from course_lib.classroom import build_student_version
 
     out = args.out or ("build/self-study" if args.self_study else "build/student")
-    written = grading.build_student_version(args.source, out, self_study=args.self_study)
+    written = build_student_version(_source_folder(args.source), out, self_study=args.self_study)
     kind = "self-study" if args.self_study else "student"
     print(f"wrote {len(written)} {kind} notebook(s) to {out}")
     return 0
 
 
 def _grade_command(args: argparse.Namespace) -> int:
-    from course_lib import grading
+    from course_lib.classroom import grade_submissions
 
     feedback = args.feedback or str(Path(args.out).parent / "feedback")
-    grades = grading.grade_submissions(
-        args.submissions, source_dir=args.source, out_csv=args.out, timeout=args.timeout,
+    grades = grade_submissions(
+        args.submissions, source_dir=_source_folder(args.source), out_csv=args.out, timeout=args.timeout,
         max_output_bytes=args.max_output_bytes, feedback_dir=feedback,
         notebooks=args.notebook, workers=args.workers,
     )
@@ -116,6 +147,17 @@ def build_parser() -> argparse.ArgumentParser:
     map_parser.add_argument("-o", "--output", default="saliency.png", help="output PNG path (default: saliency.png)")
     map_parser.set_defaults(run=_map_command)
 
+    init_parser = commands.add_parser(
+        "init", help="copy the course notebooks into a folder of your own",
+        description="Copy the ten course notebooks and the app notebook (explorers.ipynb) into DIR, "
+                    "creating it. Notebooks already there are kept when they differ from the "
+                    "course's (your work) unless --force, and left alone when identical.",
+    )
+    init_parser.add_argument("directory", metavar="DIR", help="folder to copy the course into")
+    init_parser.add_argument("--force", action="store_true",
+                             help="overwrite notebooks in DIR that differ from the course's")
+    init_parser.set_defaults(run=_init_command)
+
     student_parser = commands.add_parser(
         "student", help="build the student versions of the notebooks",
         description="Write the notebooks with solutions replaced by stubs, hidden tests removed "
@@ -125,8 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="output folder (default: build/student, or build/self-study)")
     student_parser.add_argument("--self-study", action="store_true",
                                 help="add a collapsed 'show solution' cell after each exercise")
-    student_parser.add_argument("--source", default="notebooks",
-                                help="folder of source notebooks (default: notebooks)")
+    student_parser.add_argument("--source", default=None,
+                                help="folder of source notebooks (default: ./notebooks if present, "
+                                     "else the notebooks installed with the package)")
     student_parser.set_defaults(run=_student_command)
 
     grade_parser = commands.add_parser(
@@ -139,8 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade_parser.add_argument("--out", default="gradebook.csv", help="gradebook CSV (default: gradebook.csv)")
     grade_parser.add_argument("--timeout", type=float, default=120.0,
                               help="seconds one cell may run (default: 120)")
-    grade_parser.add_argument("--source", default="notebooks",
-                              help="folder of source notebooks (default: notebooks)")
+    grade_parser.add_argument("--source", default=None,
+                              help="folder of source notebooks (default: ./notebooks if present, "
+                                   "else the notebooks installed with the package)")
     grade_parser.add_argument("--feedback", default=None,
                               help="folder for the HTML feedback pages (default: feedback/ beside --out)")
     grade_parser.add_argument("--notebook", action="append", default=None, metavar="NAME",

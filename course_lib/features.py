@@ -587,9 +587,11 @@ def orientation_pyramid(
     The paper builds Gabor pyramids after Greenspan et al. (1994) without
     giving the filter's σ or frequency.  We filter each Gaussian level with
     one fixed zero-mean kernel, whose zero mean makes it band-pass like a
-    Laplacian level: period 4 px (f = 1/4, the middle of the octave a level
-    adds over the next one), σ = 2 px (σ·f = 0.5, a bandwidth of about one
-    octave, the classic V1 estimate), γ = 1.  The SaliencyToolbox's period
+    Laplacian level: period 4 px (f = 1/4, the lower edge of the octave
+    [1/4, 1/2] cycles/px a level adds over the next one, and the highest
+    frequency with four samples per period, so the odd part stays well
+    sampled), σ = 2 px (σ·f = 0.5, a bandwidth of about one octave, the
+    classic V1 estimate, which straddles that edge), γ = 1.  The SaliencyToolbox's period
     7 px, σ = 7/3 px tunes each level an octave lower; with it the course's
     ``"orientation_pop_out"`` sample and search arrays of 49 bars lose
     their orientation pop-out, which these values keep.  Responses are the

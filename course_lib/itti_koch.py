@@ -9,7 +9,8 @@ one public function each:
 2. :func:`normalize_map`: the map normalisation operator N(·) of 1998, or
    :func:`normalize_iterative`, the iterative difference-of-Gaussians
    competition of Itti & Koch (2000).
-3. :func:`itti_koch`: conspicuity maps Ī, C̄, Ō by across-scale addition and
+3. :func:`conspicuity_maps`: Ī, C̄, Ō from the 42 feature maps (eqs. 5–7);
+   :func:`itti_koch`: conspicuity maps Ī, C̄, Ō by across-scale addition and
    the saliency map S at scale 4; :func:`saliency_map` returns S at the
    input's size, in [0, 1].
 
@@ -25,7 +26,7 @@ import dataclasses
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
 import cv2
 import numpy as np
@@ -42,7 +43,7 @@ from course_lib.features import (
     _mean_rgb,
     _reduced_intensity_opponency,
 )
-from course_lib.pyramids import _across_scale_add, _enlarge, _pyramid, _upsample, level_shape
+from course_lib.pyramids import _across_scale_add, _enlarge, _pyramid, _upsample, across_scale_add, level_shape
 
 __all__ = [
     "CONSPICUITY",
@@ -51,6 +52,7 @@ __all__ = [
     "IttiKochParams",
     "IttiKochResult",
     "center_surround",
+    "conspicuity_maps",
     "itti_koch",
     "normalize_iterative",
     "normalize_map",
@@ -675,6 +677,121 @@ def _normalize_iterative(
         # Itti & Koch (2000), eq. 2: M <- |M + M * DoG - C_inh|_{>=0}
         current = np.maximum(current + excitation - inhibition - _ITER_GLOBAL_INH * peak, 0)
     return np.ascontiguousarray(current.transpose(2, 0, 1))
+
+
+# --------------------------------------------------------------------------
+# conspicuity maps from feature maps
+# --------------------------------------------------------------------------
+def conspicuity_maps(
+    feature_maps: Mapping[tuple, npt.ArrayLike], shape: tuple[int, int]
+) -> dict[str, npt.NDArray[np.floating]]:
+    """The conspicuity maps Ī, C̄, Ō from labelled feature maps.
+
+    .. math::
+
+        \\bar I = \\bigoplus_{c} \\bigoplus_{s} \\mathcal N(\\mathcal I(c, s)), \\quad
+        \\bar C = \\bigoplus_{c} \\bigoplus_{s}
+        [\\mathcal N(\\mathcal{RG}(c, s)) + \\mathcal N(\\mathcal{BY}(c, s))], \\quad
+        \\bar O = \\sum_{\\theta} \\mathcal N\\Big(\\bigoplus_{c} \\bigoplus_{s}
+        \\mathcal N(\\mathcal O(c, s, \\theta))\\Big)
+
+    (Itti, Koch & Niebur 1998, eqs. 5–7), with N(·) of 1998
+    (:func:`normalize_map`) and ⊕ the across-scale addition
+    (:func:`course_lib.pyramids.across_scale_add`).  Used in notebook 03 (§4).
+
+    Parameters
+    ----------
+    feature_maps : mapping of FeatureKey (or (channel, c, s, theta) tuple) → ndarray (h_c, w_c)
+        The feature maps of :attr:`IttiKochResult.feature_maps`: channels
+        ``"intensity"``, ``"rg"``, ``"by"`` (with the same (c, s) pairs as
+        ``"rg"``) and ``"orientation"`` (θ in radians), any (c, s) pairs.
+    shape : (int, int)
+        (rows, cols) of the conspicuity maps, e.g. the shape of scale 4.
+
+    Returns
+    -------
+    dict of str → ndarray, shape ``shape``
+        Keys ``"intensity"``, ``"colour"``, ``"orientation"`` (:data:`CONSPICUITY`),
+        values ≥ 0, before their own N(·); float64 if any map is float64,
+        else float32.
+
+    Raises
+    ------
+    TypeError
+        If ``feature_maps`` is not a non-empty mapping with 4-field keys, or
+        ``shape`` is not a pair of integers.
+    ValueError
+        If a channel is missing or unknown, or ``"rg"`` and ``"by"`` have
+        different (c, s) pairs.
+
+    Notes
+    -----
+    The same steps :func:`itti_koch` runs internally (it never stores the
+    normalised maps); the two agree to float32 rounding (relative 1e-3),
+    except where a feature map is a rounding residue of an exact zero, which
+    :func:`itti_koch` has already set to 0 in the maps it returns.
+
+    References
+    ----------
+    .. [1] Itti, L., Koch, C. & Niebur, E. (1998). A model of saliency-based visual
+       attention for rapid scene analysis. IEEE Trans. PAMI 20(11), 1254–1259.
+       doi:10.1109/34.730558
+
+    Examples
+    --------
+    >>> result = itti_koch(np.random.default_rng(0).random((96, 128, 3)).astype(np.float32))
+    >>> maps = conspicuity_maps(result.feature_maps, result.saliency.shape)
+    >>> list(maps), maps["orientation"].shape
+    (['intensity', 'colour', 'orientation'], (6, 8))
+    >>> all(np.allclose(maps[name], expected, rtol=1e-3, atol=1e-3 * float(expected.max()))
+    ...     for name, expected in result.conspicuity_maps.items())
+    True
+    """
+    if not isinstance(feature_maps, Mapping) or not feature_maps:
+        raise TypeError(
+            f"feature_maps must be a non-empty mapping of FeatureKey to arrays, got {type(feature_maps).__name__}"
+        )
+    try:
+        labels = {FeatureKey(*key): key for key in feature_maps}
+    except TypeError:
+        raise TypeError(
+            "feature_maps keys must be FeatureKey or (channel, c, s, theta) tuples, "
+            f"got {next(iter(feature_maps))!r}"
+        ) from None
+    unknown = sorted({key.channel for key in labels} - set(FEATURE_CHANNELS))
+    if unknown:
+        raise ValueError(f"feature_maps has unknown channel(s) {unknown}; the channels are {list(FEATURE_CHANNELS)}")
+    by_channel = {channel: [key for key in labels if key.channel == channel] for channel in FEATURE_CHANNELS}
+    missing = [channel for channel, keys in by_channel.items() if not keys]
+    if missing:
+        raise ValueError(f"feature_maps has no {', '.join(missing)} maps; it needs all of {list(FEATURE_CHANNELS)}")
+    colour_pairs = sorted((key.c, key.s) for key in by_channel["rg"])
+    if colour_pairs != sorted((key.c, key.s) for key in by_channel["by"]):
+        raise ValueError("feature_maps must hold 'rg' and 'by' maps for the same (c, s) pairs")
+
+    def normalized(key: FeatureKey) -> np.ndarray:
+        return normalize_map(feature_maps[labels[key]])
+
+    by_pair = {(key.c, key.s): key for key in by_channel["by"]}
+    # eq. 5: Ī = ⊕ N(I(c, s))
+    intensity_bar = across_scale_add([normalized(key) for key in by_channel["intensity"]], shape)
+    # eq. 6: C̄ = ⊕ [N(RG(c, s)) + N(BY(c, s))]
+    colour_bar = across_scale_add(
+        [normalized(key) + normalized(by_pair[(key.c, key.s)]) for key in by_channel["rg"]], shape
+    )
+    # eq. 7: Ō = Σ_θ N(⊕ N(O(c, s, θ))); θ compared to 1e-9 rad, as IttiKochResult.maps
+    thetas: list[float] = []
+    for key in by_channel["orientation"]:
+        theta = float(key.theta if key.theta is not None else 0.0)
+        if not any(abs(theta - known) < 1e-9 for known in thetas):
+            thetas.append(theta)
+    orientation_bar = sum(
+        normalize_map(across_scale_add(
+            [normalized(key) for key in by_channel["orientation"]
+             if abs(float(key.theta if key.theta is not None else 0.0) - theta) < 1e-9], shape))
+        for theta in thetas
+    )
+    return dict(zip(CONSPICUITY, (intensity_bar, colour_bar, orientation_bar)))
 
 
 # --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import time
 import urllib.request
 import warnings
 from collections import OrderedDict
+from importlib import resources
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
@@ -36,11 +37,16 @@ from course_lib import datasets
 from course_lib._validation import check_count
 from course_lib.images import to_tensor
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
-"""Directory of the shipped checkpoints (``data/models`` in the repository)."""
+MODELS_DIR = resources.files("course_lib") / "data" / "models"
+"""Folder of the shipped checkpoints: ``course_lib/data/models``, package data.
+
+Found through :mod:`importlib.resources`, so a clone, an editable install and
+a wheel install all read the same files.  In an installed package it is a
+:class:`pathlib.Path`.
+"""
 
 SHIPPED_NAME = "shapes-cnn"
-"""Name of the shipped model: ``data/models/shapes-cnn.pt`` and ``.json``."""
+"""Name of the shipped model: ``course_lib/data/models/shapes-cnn.pt`` and ``.json``."""
 
 IMAGENET_MODELS: dict[str, str] = {
     "resnet18": "ResNet18_Weights",
@@ -482,7 +488,8 @@ def _load_shipped(name: str, directory: str | os.PathLike | None) -> nn.Module:
         mean=meta["normalization"]["mean"],
         std=meta["normalization"]["std"],
     )
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    with path.open("rb") as checkpoint:  # a Traversable: no file system path needed
+        model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True))
     model.eval()
     model.classes = list(meta["classes"])
     model.metadata = meta
@@ -556,7 +563,7 @@ def load_model(
     ----------
     name : {"shapes-cnn", "resnet18", "vgg16", "squeezenet1_1"}
         ``"shapes-cnn"`` is the course's own network (shipped in
-        ``data/models``, trained on :mod:`course_lib.datasets`).  The others
+        ``course_lib/data/models``, trained on :mod:`course_lib.datasets`).  The others
         are torchvision ImageNet models, loaded from the torch hub cache.
     allow_download : bool
         Let an ImageNet model's weights be downloaded when they are not

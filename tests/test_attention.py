@@ -104,6 +104,36 @@ def test_search_trial_with_an_oracle_map_finds_the_target_first():
     assert count == 1 and time_ms > 0
 
 
+
+@pytest.mark.parametrize(
+    ("kind", "set_size", "seed"), [("conjunction", 25, 0), ("conjunction", 49, 1), ("colour", 16, 2)]
+)
+def test_items_before_target_is_the_scan_that_search_trial_counts(kind, set_size, seed):
+    from course_lib import itti_koch
+
+    display = stimuli.search_array(kind, set_size, seed=seed)
+    saliency = itti_koch.saliency_map(display.image)
+    before = attention.items_before_target(display, saliency)
+    assert before.dtype == np.int64 and display.target_index not in before.tolist()
+    assert len(np.unique(before)) == len(before)  # IOR of half the pitch: no item twice
+    assert len(before) + 1 == attention.search_trial(display, saliency)[0]
+    small = attention.downsample_map(saliency, 4)  # any map size: coordinates are rescaled
+    assert len(attention.items_before_target(display, small)) + 1 == attention.search_trial(display, small)[0]
+
+
+def test_items_before_target_follows_the_saliency_order_and_reports_a_miss():
+    display = stimuli.search_array("orientation", 16, seed=3)
+    order = [i for i in range(16) if i != display.target_index]
+    oracle = np.zeros((512, 512))
+    for rank, index in enumerate(order[:5] + [display.target_index]):
+        row, col = display.item_centres[index].round().astype(int)
+        oracle[row - 2 : row + 3, col - 2 : col + 3] = 10.0 - rank
+    assert attention.items_before_target(display, oracle).tolist() == order[:5]
+    # the target is not reached in 3 fixations: the 3 attended items are returned
+    assert attention.items_before_target(display, oracle, max_fixations=3).tolist() == order[:3]
+    with pytest.raises(ValueError, match="max_fixations must be"):
+        attention.items_before_target(display, oracle, max_fixations=0)
+
 def test_search_experiment_with_random_maps_is_serial():
     def random_saliency(image):
         return np.random.default_rng(int(image.sum() * 1000) % 2**32).random(image.shape[:2]).astype(np.float32)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from course_lib import cli
+from course_lib import cli, course_files
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
@@ -68,3 +71,88 @@ def test_console_script_is_installed():
         pytest.skip("package not installed with its console script in this environment")
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "map" in result.stdout
+
+
+# --------------------------------------------------------------------------
+# init: the course notebooks copied into a folder of the user's own
+# --------------------------------------------------------------------------
+COURSE = sorted([*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "apps").glob("*.ipynb")])
+
+
+def test_init_creates_the_folder_and_copies_the_course(tmp_path, capsys):
+    target = tmp_path / "new" / "course"
+    assert cli.main(["init", str(target)]) == 0
+    assert f"copied 11 notebook(s) to {target}" in capsys.readouterr().out
+    assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in COURSE)
+    for source in COURSE:
+        assert (target / source.name).read_bytes() == source.read_bytes()
+
+
+def test_init_leaves_identical_files_alone_and_keeps_changed_ones(tmp_path, capsys):
+    target = tmp_path / "course"
+    assert cli.main(["init", str(target)]) == 0
+    capsys.readouterr()
+    changed = target / "00_what_is_saliency.ipynb"
+    changed.write_text("my work")
+    identical = target / "01_gaussian_pyramids.ipynb"
+    os.utime(identical, (1_000_000_000, 1_000_000_000))
+    assert cli.main(["init", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "copied 0 notebook(s)" in out and "10 already up to date" in out
+    assert "kept 1 notebook(s) that differ from the course's (--force overwrites them): 00_what_is_saliency.ipynb" in out
+    assert changed.read_text() == "my work"
+    assert identical.stat().st_mtime == 1_000_000_000  # not rewritten
+    (target / "explorers.ipynb").unlink()
+    assert cli.main(["init", str(target)]) == 0
+    assert "copied 1 notebook(s)" in capsys.readouterr().out
+    assert cli.main(["init", str(target), "--force"]) == 0
+    out = capsys.readouterr().out
+    assert "copied 1 notebook(s)" in out and "kept" not in out
+    assert changed.read_bytes() == (ROOT / "notebooks" / changed.name).read_bytes()
+    assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in COURSE)  # no partial files left
+
+
+def test_init_keeps_other_files_in_the_folder(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert cli.main(["init", str(tmp_path), "--force"]) == 0
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_init_errors_name_the_argument(tmp_path, capsys):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    assert cli.main(["init", str(a_file)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("saliency-course: error: DIR must be a folder") and repr(str(a_file)) in err
+    assert a_file.read_text() == "x"
+    assert cli.main(["init", ""]) == 1
+    assert "DIR must name a folder, got an empty path" in capsys.readouterr().err
+    (tmp_path / "course" / "03_center_surround_and_normalization.ipynb").mkdir(parents=True)
+    assert cli.main(["init", str(tmp_path / "course")]) == 1
+    assert "DIR has a folder where the notebook '03_center_surround_and_normalization.ipynb' goes" in (
+        capsys.readouterr().err)
+    assert sorted(p.name for p in (tmp_path / "course").iterdir()) == ["03_center_surround_and_normalization.ipynb"]
+
+
+def test_init_without_dir_is_refused_by_the_parser():
+    result = _run("init")
+    assert result.returncode == 2 and "DIR" in result.stderr
+
+
+# --------------------------------------------------------------------------
+# student / grade: ./notebooks in a clone, the installed notebooks elsewhere
+# --------------------------------------------------------------------------
+def test_source_folder_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli._source_folder("elsewhere") == "elsewhere"
+    assert Path(cli._source_folder(None)) == course_files.course_folder("notebooks")
+    (tmp_path / "notebooks").mkdir()
+    assert cli._source_folder(None) == "notebooks"
+
+
+def test_student_outside_a_clone_builds_from_the_installed_notebooks(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["student", "--out", "student"]) == 0
+    assert "wrote 10 student notebook(s) to student" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "student").glob("*.ipynb")) == [
+        p.name for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]

@@ -309,6 +309,67 @@ def test_model_equals_the_public_steps_composed():
     np.testing.assert_allclose(itti_koch.saliency_map(image), upsampled, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("source", ["photo", "search array", "random 200x300"])
+def test_conspicuity_maps_recombine_the_models_own_feature_maps(source):
+    # oracle: the conspicuity maps itti_koch computes internally, without storing N(F)
+    from course_lib import stimuli
+
+    image = {
+        "photo": lambda: _photo((160, 128)),
+        "search array": lambda: stimuli.search_array("conjunction", 25, seed=1).image,
+        "random 200x300": lambda: np.random.default_rng(0).random((200, 300, 3)).astype(np.float32),
+    }[source]()
+    result = itti_koch.itti_koch(image)
+    maps = itti_koch.conspicuity_maps(result.feature_maps, result.saliency.shape)
+    assert list(maps) == list(itti_koch.CONSPICUITY)
+    for name, expected in result.conspicuity_maps.items():
+        assert maps[name].shape == expected.shape and maps[name].dtype == np.float32
+        assert np.all(maps[name] >= 0)
+        np.testing.assert_allclose(maps[name], expected, rtol=1e-3, atol=1e-3 * float(expected.max()))
+
+
+def test_conspicuity_maps_ignore_the_gain_of_each_map_and_accept_plain_tuple_keys():
+    result = itti_koch.itti_koch(_photo((128, 96)))
+    shape = result.saliency.shape
+    reference = itti_koch.conspicuity_maps(result.feature_maps, shape)
+    scaled = {tuple(key): (50.0 if key.channel in ("intensity", "orientation") else 0.1) * m
+              for key, m in result.feature_maps.items()}
+    for name, m in itti_koch.conspicuity_maps(scaled, shape).items():
+        np.testing.assert_allclose(m, reference[name], rtol=1e-3, atol=1e-3 * float(reference[name].max()))
+
+
+def test_conspicuity_maps_of_a_one_map_per_channel_stack():
+    # one (c, s) pair and one theta: eq. 5-7 reduce to N of each map, resized
+    peak = np.zeros((16, 16), np.float64)
+    peak[5, 9] = 1.0
+    maps = {FeatureKey("intensity", 2, 5): peak, FeatureKey("rg", 2, 5): peak, FeatureKey("by", 2, 5): 2 * peak,
+            FeatureKey("orientation", 2, 5, 0.0): peak}
+    out = itti_koch.conspicuity_maps(maps, (16, 16))
+    expected = itti_koch.normalize_map(peak)  # 10 · 10² at the peak
+    np.testing.assert_allclose(out["intensity"], expected)
+    np.testing.assert_allclose(out["colour"], 2 * expected)
+    np.testing.assert_allclose(out["orientation"], itti_koch.normalize_map(expected))
+    assert out["intensity"].dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    ("maps", "error", "match"),
+    [
+        ([np.zeros((4, 4))], TypeError, "feature_maps must be a non-empty mapping"),
+        ({}, TypeError, "feature_maps must be a non-empty mapping"),
+        ({("intensity", 2): np.zeros((4, 4))}, TypeError, "keys must be FeatureKey"),
+        ({("texture", 2, 5, None): np.zeros((4, 4))}, ValueError, "unknown channel"),
+        ({("intensity", 2, 5, None): np.zeros((4, 4))}, ValueError, "has no rg, by, orientation maps"),
+        ({("intensity", 2, 5, None): np.zeros((4, 4)), ("rg", 2, 5, None): np.zeros((4, 4)),
+          ("by", 2, 6, None): np.zeros((4, 4)), ("orientation", 2, 5, 0.0): np.zeros((4, 4))},
+         ValueError, "same \\(c, s\\) pairs"),
+    ],
+)
+def test_conspicuity_maps_bad_input(maps, error, match):
+    with pytest.raises(error, match=match):
+        itti_koch.conspicuity_maps(maps, (4, 4))
+
+
 @pytest.mark.parametrize("normalization", ["paper", "iterative"])
 def test_the_worker_thread_gives_exactly_the_single_thread_result(monkeypatch, normalization):
     image = _photo()

@@ -40,8 +40,10 @@ only the standard library, so the test cells stay cheap.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import contextlib
+import functools
 import inspect
 import json
 import os
@@ -195,32 +197,57 @@ def _from_notebook(value: Any) -> bool:
 def _identities(module: types.ModuleType) -> dict[str, tuple[int, int | None]]:
     """(id of the object, id of its ``__code__``) for each attribute of ``module``.
 
-    Private names of :mod:`builtins` are left out: IPython's display hook
-    rebinds ``builtins._`` after every displayed value.
+    Private names of :mod:`builtins` are left out (IPython's display hook
+    rebinds ``builtins._`` after every displayed value), and so is
+    ``builtins.input``, which ipykernel swaps for every execution request.
     """
-    skip_private = module.__name__ == "builtins"
+    is_builtins = module.__name__ == "builtins"
     found = {}
     for name, value in list(vars(module).items()):
-        if name.startswith("__") or (skip_private and name.startswith("_")):
+        if name.startswith("__") or (is_builtins and (name.startswith("_") or name == "input")):
             continue
         code = getattr(value, "__code__", None)
         found[name] = (id(value), id(code) if code is not None else None)
     return found
 
 
-def _course_problems(module: types.ModuleType) -> list[str]:
-    """Functions of a course module that are not the module's own, as loaded from its package."""
-    import course_lib
+@functools.lru_cache(maxsize=None)
+def _defined_functions(filename: str) -> frozenset[str]:
+    """Names of the top-level ``def`` statements of a source file."""
+    try:
+        with open(filename, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, ValueError):
+        return frozenset()
+    return frozenset(node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
 
-    package = os.path.dirname(os.path.abspath(course_lib.__file__))
+
+def _course_problems(module: types.ModuleType) -> list[str]:
+    """Functions a course module defines (``def`` in its file) that are not that function any more."""
+    filename = getattr(module, "__file__", None) or ""
     problems = []
-    for name, value in list(vars(module).items()):
-        if not isinstance(value, types.FunctionType) or name.startswith("__"):
+    for name in _defined_functions(filename):
+        if name not in vars(module):  # deleted by the module itself after use
             continue
-        filename = os.path.abspath(inspect.unwrap(value).__code__.co_filename)
-        own = value.__module__ == module.__name__
-        if not filename.startswith(package + os.sep) or (own and value.__name__ != name):
+        value = vars(module)[name]
+        value = inspect.unwrap(value) if callable(value) else value
+        code = getattr(value, "__code__", None)
+        if (not isinstance(code, types.CodeType) or value.__name__ != name
+                or os.path.abspath(code.co_filename) != os.path.abspath(filename)):
             problems.append(f"{_short(module.__name__)}.{name} was replaced")
+    return problems
+
+
+def _namespace_problems() -> list[str]:
+    """Modules in the notebook's namespace that are not the ones Python imported."""
+    shell = getattr(builtins, "get_ipython", lambda: None)()
+    namespace = getattr(shell, "user_ns", {}) if shell is not None else {}
+    problems = []
+    for name, value in list(namespace.items()):
+        if name.startswith("_"):
+            continue
+        if isinstance(value, types.ModuleType) and sys.modules.get(value.__name__) is not value:
+            problems.append(f"the notebook's {name!r} is not the module {value.__name__}")
     return problems
 
 
@@ -309,5 +336,6 @@ def verify(nonce: str) -> list[str]:
     changes.extend(f"sys.{name} was replaced" for name, ident in _STATE["sys"].items()
                    if id(getattr(sys, name, None)) != ident)
     changes.extend(f"{hook} was registered" for hook in _notebook_hooks())
+    changes.extend(_namespace_problems())
     say(GUARD_MARKER, nonce, dumps(changes))
     return changes

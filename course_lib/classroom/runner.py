@@ -108,15 +108,18 @@ def _client_class() -> type:
             self.executed: set[int] = set()
             self.timed_out: set[int] = set()
             self.current: int | None = None
+            self.started = 0.0
+            self.cell_seconds: dict[int, float] = {}
             self.used: dict[int, int] = {}
             self.on_cell_start = self._cell_started
             self.on_cell_executed = self._cell_executed
 
         def _cell_started(self, cell: NotebookNode, cell_index: int) -> None:
-            self.current = cell_index
+            self.current, self.started = cell_index, time.monotonic()
 
         def _cell_executed(self, cell: NotebookNode, cell_index: int, execute_reply: Any) -> None:
             self.executed.add(cell_index)
+            self.cell_seconds[cell_index] = time.monotonic() - self.started
 
         async def _async_handle_timeout(self, timeout, cell=None):
             # nbclient has no public hook for a timeout; this override only records it.
@@ -166,6 +169,7 @@ class Execution:
     timed_out: set[int] = field(default_factory=set)
     problem: str = ""
     seconds: float = 0.0
+    cell_seconds: dict[int, float] = field(default_factory=dict)
 
 
 def kernel_env(workdir: str) -> dict[str, str]:
@@ -217,7 +221,8 @@ async def execute(
     n_code = sum(cell.cell_type == "code" for cell in nb.cells)
     budget = notebook_timeout if notebook_timeout is not None else timeout * (n_code + 2)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="course-run-") as scratch, \
+            tempfile.TemporaryDirectory(prefix="course-run-log-") as logs:
         folder = str(workdir) if workdir is not None else scratch
         client = _client_class()(
             nb, max_output_bytes=max_output_bytes, timeout=max(1, round(timeout)),
@@ -226,7 +231,7 @@ async def execute(
             shutdown_kernel="immediate", record_timing=False,
             resources={"metadata": {"path": folder}})
         problem = ""
-        log_path = Path(scratch) / ".kernel.log"
+        log_path = Path(logs) / "kernel.log"
         with open(log_path, "wb") as log:
             task = asyncio.ensure_future(client.async_execute(env=kernel_env(folder), stdout=log, stderr=log))
             # Not asyncio.wait_for: nbclient turns the cancellation into DeadKernelError.
@@ -249,7 +254,8 @@ async def execute(
                 problem = f"could not run the notebook: {type(error).__name__}: {str(error)[:300]}"
             if not done:
                 problem = f"the notebook ran longer than {budget:g} s in all and was stopped"
-    return Execution(nb, set(client.executed), set(client.timed_out), problem, time.perf_counter() - start)
+    return Execution(nb, set(client.executed), set(client.timed_out), problem, time.perf_counter() - start,
+                     dict(client.cell_seconds))
 
 
 def run_coroutine(coroutine: Any) -> Any:

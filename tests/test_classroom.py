@@ -1,4 +1,4 @@
-"""Tests of course_lib.grading: markup, student versions, the grader and progress().
+"""Tests of course_lib.classroom: markup, student versions, the grader, guards and progress().
 
 The grader is exercised on a tiny generated course (two notebooks, three
 exercises, 6 points) and generated fake submissions, graded once per module;
@@ -23,7 +23,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 import course_lib
-from course_lib import cli, grading
+from course_lib import cli
+from course_lib import classroom
+from course_lib.classroom import build, markup, progress as progress_module, runner, scoring
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -48,6 +50,11 @@ def _test_cell(grade_id: str, points: float, source: str) -> nbformat.NotebookNo
     return new_code_cell(source, metadata={"nbgrader": {**_TEST, "grade_id": grade_id, "points": points}})
 
 
+def _answer_cell(grade_id: str, points: float, source: str) -> nbformat.NotebookNode:
+    meta = {**_SOLUTION, "grade": True, "grade_id": grade_id, "points": points}
+    return new_markdown_cell(source, metadata={"nbgrader": meta})
+
+
 def _tiny_course() -> dict[str, nbformat.NotebookNode]:
     checked = new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(sum(range(5)))", execution_count=1,
                             outputs=[new_output("stream", name="stdout", text="10\n")])
@@ -67,17 +74,41 @@ def _tiny_course() -> dict[str, nbformat.NotebookNode]:
         _solution_cell("negate", "def negate(x):\n    ### BEGIN SOLUTION\n    return -x\n    ### END SOLUTION"),
         _test_cell("negate_tests", 1, "assert negate(1) == -1"),
     ])
-    for nb in (first, second):
+    reference = new_notebook(cells=[
+        new_code_cell("import numpy as np\nfrom course_lib import metrics"),
+        _solution_cell("my_nss", "def my_nss(saliency, fixations):\n    ### BEGIN SOLUTION\n"
+                       "    z = (saliency - saliency.mean()) / saliency.std()\n"
+                       "    return float(z[fixations].mean())\n    ### END SOLUTION"),
+        _test_cell("my_nss_tests", 2, NSS_TEST),
+        new_code_cell("print('the notebook goes on with', metrics.nss.__name__)"),
+    ])
+    first.cells[6:6] = [new_markdown_cell("**Think!** Why is doubling linear?"),
+                        _answer_cell("explain", 1, "Because 2(x + y) = 2x + 2y.")]
+    for nb in (first, second, reference):
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    return {"01_tiny.ipynb": first, "02_tiny.ipynb": second}
+    return {"01_tiny.ipynb": first, "02_tiny.ipynb": second, "03_ref.ipynb": reference}
+
+
+NSS_TEST = """import numpy as np
+from course_lib import metrics
+from course_lib.classroom import forbid
+student_nss = forbid(metrics.nss)(my_nss)
+rng = np.random.default_rng(0)
+saliency, fixations = rng.random((20, 30)), rng.random((20, 30)) < 0.1
+assert np.isclose(student_nss(saliency, fixations), metrics.nss(saliency, fixations)), "my_nss differs from metrics.nss"
+### BEGIN HIDDEN TESTS
+assert np.isclose(student_nss(2 * saliency + 1, fixations), metrics.nss(saliency, fixations)), "scaling changed my_nss"
+### END HIDDEN TESTS"""
 
 
 CORRECT = {"double": "def double(x):\n    return 2 * x", "square": "def square(x):\n    return x * x",
-           "negate": "def negate(x):\n    return -x"}
+           "negate": "def negate(x):\n    return -x", "explain": "Doubling distributes over sums.",
+           "my_nss": "def my_nss(saliency, fixations):\n    saliency = np.asarray(saliency, float)\n"
+                     "    return float(((saliency - saliency.mean()) / saliency.std())[fixations].mean())"}
 
 # Tries what a submission can do through relative paths and the environment; it only
 # touches files inside the test's own "grading-sentinel" folder, so a failure cannot
-# damage anything else.  Absolute-path scans are out of scope (documented in grading).
+# damage anything else.  Absolute-path scans are out of scope (the sandbox's job).
 ATTACK = '''import glob, os
 assert os.listdir(".") == [], f"working folder not fresh: {os.listdir('.')}"
 assert os.environ.get("PWD") == os.getcwd() and "OLDPWD" not in os.environ
@@ -110,6 +141,34 @@ STUDENTS = {  # name -> ({grade_id: answer}, changes, expected points out of 6)
     "ivan": ({"negate": "import os\nos._exit(1)"}, {}, 5),
     "mallory": ({"double": ATTACK + CORRECT["double"]}, {}, 6),
 }
+# Every student above also answers 03_ref honestly (2 points).  The ones below submit only
+# 03_ref.ipynb and try to get its 2 points without the work, or lose a test cell.
+ONLY_REF = {"only": "03_ref.ipynb"}
+CHEATS = {
+    "ref_direct": ({"my_nss": "def my_nss(s, f):\n    return metrics.nss(s, f)"}, ONLY_REF, 0),
+    "ref_alias": ({"my_nss": "from course_lib.metrics import nss as z_mean\ndef my_nss(s, f):\n"
+                             "    return z_mean(s, f)"}, ONLY_REF, 0),
+    "ref_reimport": ({"my_nss": "def my_nss(s, f):\n    import importlib\n"
+                                "    return importlib.import_module('course_lib.metrics').nss(s, f)"}, ONLY_REF, 0),
+    "ref_sys_modules": ({"my_nss": "import sys\ndef my_nss(s, f):\n"
+                                   "    return sys.modules['course_lib.metrics'].nss(s, f)"}, ONLY_REF, 0),
+    "ref_caught": ({"my_nss": "def my_nss(s, f):\n    try:\n        return metrics.nss(s, f)\n"
+                              "    except Exception:\n        return metrics.nss(s, f)"}, ONLY_REF, 0),
+    "patch_numpy": ({"my_nss": "np.isclose = lambda *args, **kwargs: True\ndef my_nss(s, f):\n    return 0.0"},
+                    ONLY_REF, 0),
+    "patch_course": ({"my_nss": "metrics.nss = lambda s, f: 0.0\ndef my_nss(s, f):\n    return 0.0"}, ONLY_REF, 0),
+    "patch_code": ({"my_nss": "metrics.nss.__code__ = (lambda saliency, fixations: 0.0).__code__\n"
+                              "def my_nss(s, f):\n    return 0.0"}, ONLY_REF, 0),
+    "patch_builtins": ({"my_nss": "import builtins\nbuiltins.all = lambda *args: True\n"
+                                  + CORRECT["my_nss"]}, ONLY_REF, 0),
+    "undo_hook": ({"my_nss": "def _undo(*args):\n    pass\nget_ipython().events.register('post_run_cell', _undo)\n"
+                             + CORRECT["my_nss"]}, ONLY_REF, 0),
+    "deleted_test": ({}, {**ONLY_REF, "delete_tests": True}, 2),
+    "markdown_test": ({}, {**ONLY_REF, "markdown_tests": True}, 2),
+}
+STUDENTS = {name: (answers, changes, total + 2) for name, (answers, changes, total) in STUDENTS.items()}
+STUDENTS.update(CHEATS)
+MAX_POINTS = 8  # auto-graded; the written answer (1 point) is pending
 
 
 def _answered(student_nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
@@ -126,18 +185,23 @@ def _write_submissions(root: Path, sources: dict[str, nbformat.NotebookNode]) ->
         folder = root / student / ("ps1" if changes.get("nested") else "")
         folder.mkdir(parents=True)
         for name, source in sources.items():
-            if changes.get("missing") == name:
+            if changes.get("missing") == name or changes.get("only", name) != name:
                 continue
             if changes.get("corrupt") == name:
                 (folder / name).write_text('{"cells": [ this is not JSON', encoding="utf-8")
                 continue
-            nb = _answered(grading.student_notebook(source), answers)
+            nb = _answered(build.student_notebook(source), answers)
             for cell in nb.cells:
                 if changes.get("nbval") and "NBVAL_CHECK_OUTPUT" in cell.source:
                     cell.source = "# NBVAL_CHECK_OUTPUT\nprint(sum(range(6)))"
-                if changes.get("tamper") and cell.metadata.get("nbgrader", {}).get("grade"):
+                if changes.get("tamper") and markup.is_test(cell):
                     cell.source = "pass  # tests? what tests?"
                     cell.metadata["nbgrader"]["points"] = 100
+                if changes.get("markdown_tests") and markup.is_test(cell):
+                    cell.cell_type = "markdown"
+                    del cell["outputs"], cell["execution_count"]
+            if changes.get("delete_tests"):
+                nb.cells = [cell for cell in nb.cells if not markup.is_test(cell)]
             nbformat.write(nb, folder / name)
 
 
@@ -165,7 +229,7 @@ def graded(course):
     os.chdir(course)
     os.environ["PWD"] = str(course)
     try:
-        grades = grading.grade_submissions(
+        grades = classroom.grade_submissions(
             course / "submissions", source_dir=course / "source", out_csv=course / "out" / "gradebook.csv",
             timeout=TIMEOUT, max_output_bytes=100_000, workers=2)
     finally:
@@ -189,8 +253,8 @@ def _grades_of(grades, student):
 def test_each_submission_loses_exactly_the_points_of_what_is_wrong(graded, student):
     grades, _ = graded
     own = _grades_of(grades, student)
-    assert set(own) == {"01_tiny.ipynb", "02_tiny.ipynb"}
-    assert sum(g.max_points for g in own.values()) == 6
+    assert set(own) == {"01_tiny.ipynb", "02_tiny.ipynb", "03_ref.ipynb"}
+    assert sum(g.max_points for g in own.values()) == MAX_POINTS + 1
     assert sum(g.points for g in own.values()) == STUDENTS[student][2]
 
 
@@ -214,7 +278,7 @@ def test_failing_tests_say_why(graded):
 def test_tests_and_points_are_restored_from_the_source(graded):
     grades, _ = graded
     carol = _grades_of(grades, "carol")["01_tiny.ipynb"]
-    assert carol.max_points == 5 and carol.points == 3  # tampered test cells and points are ignored
+    assert carol.max_points == 6 and carol.points == 3  # tampered test cells and points are ignored
 
 
 @pytest.mark.skipif(not HAS_NBVAL, reason="output checks use nbval")
@@ -239,20 +303,99 @@ def test_gradebook_csv_and_feedback_pages(graded, course):
     with open(course / "out" / "gradebook.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0])[:4] == ["student", "notebook", "points", "max_points"]
-    assert len(rows) == 2 * len(STUDENTS)
+    assert len(rows) == 3 * len(STUDENTS)
     assert {(r["student"], r["notebook"], r["points"], r["max_points"]) for r in rows} >= {
-        ("bob", "01_tiny.ipynb", "2", "5"), ("alice", "02_tiny.ipynb", "1", "1")}
+        ("bob", "01_tiny.ipynb", "2", "6"), ("alice", "02_tiny.ipynb", "1", "1")}
     pages = sorted(p.stem for p in (course / "out" / "feedback").glob("*.html"))
     assert pages == sorted(STUDENTS)
     bob = (course / "out" / "feedback" / "bob.html").read_text(encoding="utf-8")
-    assert "square_tests" in bob and "should be 9, got 6" in bob and "3 / 6" in bob
+    assert "square_tests" in bob and "should be 9, got 6" in bob and "5 / 9" in bob
     assert "BEGIN HIDDEN" not in (course / "out" / "feedback" / "carol.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("student", [name for name in CHEATS if name.startswith("ref_")])
+def test_calling_the_reference_earns_nothing_and_says_so(graded, student):
+    grades, _ = graded
+    check = next(c for g in grades for c in g.checks if g.student == student and c.name == "my_nss_tests")
+    assert not check.passed and "this exercise must not call metrics.nss" in check.message
+
+
+@pytest.mark.parametrize("student, what", [
+    ("patch_numpy", "np.isclose was replaced"), ("patch_course", "metrics.nss was replaced"),
+    ("patch_code", "metrics.nss was replaced"), ("patch_builtins", "builtins.all was replaced"),
+    ("undo_hook", "'post_run_cell' callback was registered"),
+])
+def test_tampering_earns_nothing_and_is_flagged(graded, student, what):
+    grades, _ = graded
+    (grade,) = [g for g in grades if g.student == student and g.notebook == "03_ref.ipynb"]
+    assert grade.points == 0
+    assert grade.problem.startswith("tampering suspected") and what in grade.problem, grade.problem
+    assert all(check.message.startswith("tampering suspected") for check in grade.failed("test"))
+
+
+def test_honest_submissions_never_trip_the_guards(graded):
+    grades, _ = graded
+    for grade in grades:
+        if grade.student not in CHEATS or grade.student.endswith("_test"):
+            assert "tampering" not in grade.problem, (grade.student, grade.problem)
+
+
+@pytest.mark.parametrize("student, note", [
+    ("deleted_test", "test cell my_nss_tests was deleted; restored"),
+    ("markdown_test", "test cell my_nss_tests was turned into markdown; restored"),
+    ("carol", "test cell double_tests was edited; restored"),
+])
+def test_missing_or_altered_test_cells_are_restored_and_noted(graded, course, student, note):
+    grades, _ = graded
+    assert any(note in grade.notes for grade in grades if grade.student == student)
+    page = (course / "out" / "feedback" / f"{student}.html").read_text(encoding="utf-8")
+    assert note in page
+
+
+def test_a_deleted_test_goes_back_after_its_solution_cell():
+    source = _tiny_course()["01_tiny.ipynb"]
+    submission = build.student_notebook(source)
+    submission.cells = [cell for cell in submission.cells if markup.grade_id(cell) != "square_tests"]
+    restored, notes = scoring.restore_tests(submission, source)
+    ids = [markup.grade_id(cell) for cell in restored.cells]
+    assert ids.index("square_tests") == ids.index("square") + 1
+    assert notes == ["test cell square_tests was deleted; restored"]
+    assert "BEGIN HIDDEN TESTS" in restored.cells[ids.index("double_tests")].source
+
+
+def test_written_answers_are_collected_and_pending(graded, course):
+    grades, _ = graded
+    page = (course / "out" / "answers" / "explain.html").read_text(encoding="utf-8")
+    assert "Doubling distributes over sums." in page and "alice" in page and "bob" in page
+    with open(course / "out" / "gradebook.csv", newline="", encoding="utf-8") as handle:
+        rows = {(r["student"], r["notebook"]): r for r in csv.DictReader(handle)}
+    assert rows[("alice", "01_tiny.ipynb")]["manual_points"] == "pending (1 of 1)"
+    assert rows[("alice", "02_tiny.ipynb")]["manual_points"] == ""
+    template = (course / "out" / "manual_scores_template.csv").read_text(encoding="utf-8").splitlines()
+    assert template[0] == "student,grade_id,points,comment" and "alice,explain,," in template
+
+
+def test_manual_scores_are_read_back_on_the_next_run(tmp_path, course):
+    (tmp_path / "subs" / "alice").mkdir(parents=True)
+    shutil.copy(course / "submissions" / "alice" / "01_tiny.ipynb", tmp_path / "subs" / "alice")
+    (tmp_path / "manual_scores.csv").write_text("student,grade_id,points,comment\nalice,explain,0.5,too short\n")
+    (grade,) = classroom.grade_submissions(tmp_path / "subs", source_dir=course / "source",
+                                           out_csv=tmp_path / "gradebook.csv", timeout=TIMEOUT,
+                                           notebooks=["01_tiny.ipynb"])
+    assert grade.points == 5.5 and grade.pending == []
+    with open(tmp_path / "gradebook.csv", newline="", encoding="utf-8") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["points"] == "5.5" and row["manual_points"] == "0.5"
+    assert "too short" in (tmp_path / "answers" / "explain.html").read_text(encoding="utf-8")
+    (tmp_path / "bad.csv").write_text("student,grade_id,points\nalice,explain,lots\n")
+    with pytest.raises(ValueError, match="line 2: points must be a number"):
+        classroom.grade_submissions(tmp_path / "subs", source_dir=course / "source", out_csv=tmp_path / "g.csv",
+                                    manual_scores=tmp_path / "bad.csv", notebooks=["01_tiny.ipynb"])
 
 
 def test_output_beyond_the_cap_is_dropped():
     nb = new_notebook(cells=[new_code_cell("print('x' * 10_000_000)"), new_code_cell("1 / 0")])
-    run = grading._run(grading._execute(nb, timeout=30, max_output_bytes=10_000, notebook_timeout=None,
-                                        kernel_name="python3"))
+    run = runner.run_coroutine(runner.execute(nb, timeout=30, max_output_bytes=10_000))
     kept = sum(len(out.get("text", "")) for out in run.nb.cells[0].outputs)
     assert 10_000 <= kept < 10_200
     assert "output beyond 10000 bytes" in run.nb.cells[0].outputs[-1].text
@@ -262,15 +405,15 @@ def test_output_beyond_the_cap_is_dropped():
 def test_code_that_ignores_interrupts_is_stopped(course):
     source = nbformat.read(course / "source" / "02_tiny.ipynb", as_version=4)
     stubborn = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
-    grade = grading.grade_notebook(_answered(grading.student_notebook(source), {"negate": stubborn}), source,
+    grade = scoring.grade_notebook(_answered(build.student_notebook(source), {"negate": stubborn}), source,
                                    timeout=1)
     assert "ignored the interrupt" in grade.problem and grade.points == 0
 
 
 def test_whole_notebook_time_limit_kills_the_kernel(course):
     source = nbformat.read(course / "source" / "02_tiny.ipynb", as_version=4)
-    sleepy = _answered(grading.student_notebook(source), {"negate": "import time\ntime.sleep(60)"})
-    grade = grading.grade_notebook(sleepy, source, timeout=30, notebook_timeout=3)
+    sleepy = _answered(build.student_notebook(source), {"negate": "import time\ntime.sleep(60)"})
+    grade = scoring.grade_notebook(sleepy, source, timeout=30, notebook_timeout=3)
     assert grade.problem == "the notebook ran longer than 3 s in all and was stopped"
     assert grade.points == 0 and grade.checks[-1].message.startswith("not run")
     if shutil.which("pgrep"):
@@ -301,7 +444,7 @@ def _split_secret_lines(nb: nbformat.NotebookNode) -> tuple[set[str], str]:
 def test_student_build_has_no_solution_text(tmp_path, course):
     for src in (NOTEBOOKS, course / "source"):
         out = tmp_path / src.name
-        written = grading.build_student_version(src, out)
+        written = build.build_student_version(src, out)
         assert [p.name for p in written] == sorted(p.name for p in src.glob("*.ipynb"))
         for path in written:
             text = path.read_text(encoding="utf-8")
@@ -316,19 +459,23 @@ def test_student_build_has_no_solution_text(tmp_path, course):
                 assert marker not in text
             for cell in student.cells:
                 meta = cell.metadata.get("nbgrader", {})
-                if meta.get("solution"):
+                if markup.is_answer(cell):
+                    assert cell.source == "YOUR ANSWER HERE" and cell.cell_type == "markdown"
+                elif meta.get("solution"):
                     assert "# YOUR CODE HERE\n" in cell.source and "raise NotImplementedError()" in cell.source
-                if meta.get("solution") or meta.get("grade"):
+                if cell.cell_type == "code" and (meta.get("solution") or meta.get("grade")):
                     assert cell.outputs == [] and cell.execution_count is None
-                if meta.get("grade"):
+                if markup.is_test(cell):
                     assert cell.metadata["editable"] is False and cell.metadata["deletable"] is False
+                if markup.is_answer(cell):
+                    assert cell.metadata["deletable"] is False
 
 
 def test_self_study_build_adds_a_collapsed_solution_after_each_stub(tmp_path, course):
-    (written,) = [p for p in grading.build_student_version(course / "source", tmp_path, self_study=True)
+    (written,) = [p for p in build.build_student_version(course / "source", tmp_path, self_study=True)
                   if p.name == "01_tiny.ipynb"]
     cells = nbformat.read(written, as_version=4).cells
-    stubs = [i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("solution")]
+    stubs = [i for i, c in enumerate(cells) if markup.is_solution(c)]
     assert len(stubs) == 2
     for index in stubs:
         assert "raise NotImplementedError()" in cells[index].source
@@ -338,17 +485,11 @@ def test_self_study_build_adds_a_collapsed_solution_after_each_stub(tmp_path, co
         assert shown.source.startswith("Show solution")
         assert "BEGIN SOLUTION" not in shown.source
     assert "return x * x" in cells[stubs[1] + 1].source
-    assert grading.check_markup(written) == []
-
-
-@pytest.mark.skipif(not HAS_NBGRADER, reason="compares nbgrader's preprocessors with the fallback")
-@pytest.mark.parametrize("self_study", [False, True])
-def test_fallback_without_nbgrader_builds_the_same_notebooks(monkeypatch, course, self_study):
-    sources = [nbformat.read(p, as_version=4) for p in [*REAL_NOTEBOOKS, *sorted((course / "source").glob("*"))]]
-    with_nbgrader = [grading.student_notebook(nb, self_study=self_study) for nb in sources]
-    monkeypatch.setitem(sys.modules, "nbgrader.preprocessors", None)  # import now fails
-    without = [grading.student_notebook(nb, self_study=self_study) for nb in sources]
-    assert without == with_nbgrader
+    (answer,) = [i for i, c in enumerate(cells) if markup.is_answer(c)]
+    assert cells[answer].source == "YOUR ANSWER HERE"
+    assert cells[answer + 1].source.startswith("Sample answer") and "2(x + y)" in cells[answer + 1].source
+    assert cells[answer + 1].metadata["jupyter"]["source_hidden"] is True
+    assert markup.check_markup(written) == []
 
 
 def test_consistency_instructor_passes_student_fails_only_its_exercises(tmp_path):
@@ -359,7 +500,7 @@ def test_consistency_instructor_passes_student_fails_only_its_exercises(tmp_path
              if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
     solutions = {c.metadata["nbgrader"]["grade_id"] for c in source.cells
                  if c.metadata.get("nbgrader", {}).get("solution")}
-    instructor = grading.grade_notebook(path, path, timeout=120)
+    instructor = scoring.grade_notebook(path, path, timeout=120)
     assert instructor.problem == ""
     assert {c.name for c in instructor.checks if c.kind == "test" and c.passed} == tests
     assert instructor.points == instructor.max_points > 0
@@ -367,8 +508,8 @@ def test_consistency_instructor_passes_student_fails_only_its_exercises(tmp_path
     assert not instructor.failed("output"), instructor.failed("output")
 
     student_path = tmp_path / path.name
-    nbformat.write(grading.student_notebook(source), student_path)
-    student = grading.grade_notebook(student_path, path, timeout=120)
+    nbformat.write(build.student_notebook(source), student_path)
+    student = scoring.grade_notebook(student_path, path, timeout=120)
     assert student.problem == ""
     assert {c.name for c in student.failed("test")} == tests
     assert student.points == 0
@@ -384,7 +525,7 @@ def test_consistency_instructor_passes_student_fails_only_its_exercises(tmp_path
 
 def test_markup_of_all_course_notebooks():
     assert REAL_NOTEBOOKS
-    assert grading.check_markup(NOTEBOOKS) == []
+    assert markup.check_markup(NOTEBOOKS) == []
 
 
 def _write(folder: Path, name: str, cells: list) -> None:
@@ -411,21 +552,37 @@ _GOOD_SOLUTION = "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SO
 ])
 def test_markup_problems_are_reported(tmp_path, cells, expected):
     _write(tmp_path, "a.ipynb", cells)
-    problems = grading.check_markup(tmp_path)
+    problems = markup.check_markup(tmp_path)
     assert any(expected in problem for problem in problems), problems
+
+
+def test_written_answers_must_be_markdown_with_points(tmp_path):
+    _write(tmp_path, "a.ipynb", [new_code_cell("x", metadata={"nbgrader": {**_SOLUTION, "grade": True,
+                                                                             "grade_id": "w", "points": 1}}),
+                                 _answer_cell("w2", 0, "text")])
+    problems = markup.check_markup(tmp_path)
+    assert any("written answers (grade and solution) must be markdown" in p for p in problems)
+    assert any("(w2): graded cells need points > 0" in p for p in problems)
+
+
+def test_hidden_tests_can_be_required(tmp_path):
+    _write(tmp_path, "a.ipynb", [_solution_cell("s", _GOOD_SOLUTION), _test_cell("t", 1, "assert f()")])
+    assert markup.check_markup(tmp_path) == []
+    assert markup.check_markup(tmp_path, require_hidden=True) == [
+        "a.ipynb: cell 2 (t): test cell has no hidden tests (### BEGIN HIDDEN TESTS)"]
 
 
 def test_grade_ids_must_be_unique_across_notebooks(tmp_path):
     _write(tmp_path, "a.ipynb", [_solution_cell("s", _GOOD_SOLUTION), _test_cell("t", 1, "")])
     _write(tmp_path, "b.ipynb", [_solution_cell("s2", _GOOD_SOLUTION), _test_cell("t", 1, "")])
-    assert grading.check_markup(tmp_path) == ["b.ipynb: cell 2 (t): grade_id 't' is also used in a.ipynb cell 2"]
+    assert markup.check_markup(tmp_path) == ["b.ipynb: cell 2 (t): grade_id 't' is also used in a.ipynb cell 2"]
 
 
 def test_default_sanitize_patterns_match_the_nbval_file():
     from nbval.plugin import get_sanitize_patterns
 
     text = (ROOT / "tests" / "nbval_sanitize.cfg").read_text(encoding="utf-8")
-    assert tuple(get_sanitize_patterns(text)) == grading.DEFAULT_SANITIZE_PATTERNS
+    assert tuple(get_sanitize_patterns(text)) == scoring.DEFAULT_SANITIZE_PATTERNS
 
 
 # ---------------------------------------------------------------------------
@@ -450,24 +607,86 @@ def test_nbgrader_generate_assignment_accepts_the_sources(tmp_path, course):
     assert "BEGIN SOLUTION" not in (tmp_path / "release" / "ps1" / "01_tiny.ipynb").read_text()
 
 
+def _nbgrader(args: list[str], root: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}"],
+        cwd=root, capture_output=True, text=True, timeout=600,
+        # nbgrader runs `alembic` from PATH: put this environment's scripts first.
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@pytest.mark.skipif(not HAS_NBGRADER, reason="nbgrader is in the optional 'grading' extra")
+def test_nbgrader_autograde_and_the_grader_give_the_same_points(tmp_path):
+    """Notebook 00 in a fresh nbgrader course: generate_assignment, two students, autograde."""
+    name = "00_what_is_saliency.ipynb"
+    source = nbformat.read(NOTEBOOKS / name, as_version=4)
+    (tmp_path / "source" / "ps1").mkdir(parents=True)
+    nbformat.write(source, tmp_path / "source" / "ps1" / name)
+    _nbgrader(["generate_assignment", "ps1", "--force"], tmp_path)
+    released = nbformat.read(tmp_path / "release" / "ps1" / name, as_version=4)
+    answers = {markup.grade_id(cell): cell.source for cell in source.cells if markup.is_solution(cell)}
+    right = copy.deepcopy(released)
+    for cell in right.cells:
+        if markup.is_solution(cell):
+            cell.source = answers[markup.grade_id(cell)]
+    submissions = {"right": right, "stub": released}
+    for student, nb in submissions.items():
+        folder = tmp_path / "submitted" / student / "ps1"
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / name)
+    _nbgrader(["autograde", "ps1", "--create", "--force", "--ExecutePreprocessor.timeout=120"], tmp_path)
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        nbgrader_points = {student: gradebook.find_submission_notebook(name[:-6], "ps1", student).code_score
+                           for student in submissions}
+    ours = {student: sum(check.points for check in scoring.grade_notebook(nb, source, timeout=120).checks
+                         if check.kind == "test") for student, nb in submissions.items()}
+    assert ours == nbgrader_points
+    assert ours["right"] == sum(markup.points(c) for c in source.cells if markup.is_test(c)) and ours["stub"] == 0
+
+
+def test_progress_reruns_only_changed_notebooks_and_takes_names(tmp_path, course, capsys):
+    source = nbformat.read(course / "source" / "02_tiny.ipynb", as_version=4)
+    for name in ("02_tiny.ipynb", "04_other.ipynb"):
+        nbformat.write(_answered(build.student_notebook(source), {}), tmp_path / name)
+    course_lib.progress(folder=tmp_path, timeout=TIMEOUT)
+    first = capsys.readouterr().out
+    assert "2 of 2 exercise tests pass" in first and "unchanged" not in first
+    assert (tmp_path / progress_module.CACHE_NAME).is_file()
+    nbformat.write(_answered(build.student_notebook(source), {"negate": "def negate(x):\n    return x"}),
+                   tmp_path / "04_other.ipynb")
+    grades = course_lib.progress(folder=tmp_path, timeout=TIMEOUT)
+    second = capsys.readouterr().out
+    assert "02_tiny.ipynb: 1 / 1 points  (unchanged since the last check)" in second
+    assert "04_other.ipynb: 0 / 1 points" in second and "04_other.ipynb: 0 / 1 points  (unchanged" not in second
+    assert [g.points for g in grades] == [1, 0]
+    (only,) = course_lib.progress("04", folder=tmp_path, timeout=TIMEOUT)
+    assert only.notebook == "04_other.ipynb" and "(unchanged since the last check)" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="notebooks must name notebooks"):
+        course_lib.progress("99", folder=tmp_path)
+
+
 def test_progress_prints_which_exercises_pass(tmp_path, course, capsys):
     source = nbformat.read(course / "source" / "01_tiny.ipynb", as_version=4)
-    nbformat.write(_answered(grading.student_notebook(source), {"square": "def square(x):\n    return 0"}),
+    nbformat.write(_answered(build.student_notebook(source), {"square": "def square(x):\n    return 0"}),
                    tmp_path / "mine.ipynb")
     (tmp_path / "notes.ipynb").write_text("not a notebook", encoding="utf-8")
     before = (tmp_path / "mine.ipynb").read_bytes()
-    assert course_lib.progress is grading.progress
+    assert course_lib.progress is progress_module.progress
     (grade,) = course_lib.progress(tmp_path, timeout=TIMEOUT)
     printed = capsys.readouterr().out
-    assert "mine.ipynb: 2 / 5 points" in printed
+    assert "mine.ipynb: 2 / 6 points" in printed
     assert "PASS  double_tests" in printed and "FAIL  square_tests" in printed
     assert "notes.ipynb" in printed and "not a valid notebook" in printed
     assert grade.points == 2 and (tmp_path / "mine.ipynb").read_bytes() == before
 
 
 def test_progress_does_nothing_inside_a_graded_kernel(monkeypatch, tmp_path, capsys):
-    monkeypatch.setenv(grading._HEADLESS_ENV, "1")
-    assert grading.progress(tmp_path) == []
+    monkeypatch.setenv(runner.HEADLESS_ENV, "1")
+    assert progress_module.progress(tmp_path) == []
     assert "does nothing" in capsys.readouterr().out
 
 
@@ -475,7 +694,7 @@ def test_cli_student_and_grade(tmp_path, course, capsys):
     assert cli.main(["student", "--source", str(course / "source"), "--out", str(tmp_path / "st")]) == 0
     assert cli.main(["student", "--self-study", "--source", str(course / "source"),
                      "--out", str(tmp_path / "ss")]) == 0
-    assert "wrote 2 self-study notebook(s)" in capsys.readouterr().out
+    assert "wrote 3 self-study notebook(s)" in capsys.readouterr().out
     submissions = tmp_path / "submitted" / "zoe"
     submissions.mkdir(parents=True)
     (submissions / "02_tiny.ipynb").write_bytes((tmp_path / "st" / "02_tiny.ipynb").read_bytes())
@@ -501,26 +720,26 @@ def test_cli_help_lists_student_and_grade():
 
 def test_build_refuses_bad_folders_and_broken_markup(tmp_path, course):
     with pytest.raises(ValueError, match="out_dir must differ from src_dir"):
-        grading.build_student_version(course / "source", course / "source")
+        build.build_student_version(course / "source", course / "source")
     with pytest.raises(ValueError, match="src_dir must be a folder"):
-        grading.build_student_version(tmp_path / "nope", tmp_path / "out")
+        build.build_student_version(tmp_path / "nope", tmp_path / "out")
     with pytest.raises(ValueError, match="holds no .ipynb"):
-        grading.build_student_version(tmp_path, tmp_path / "out")
+        build.build_student_version(tmp_path, tmp_path / "out")
     _write(tmp_path / "broken", "a.ipynb", [_solution_cell("a", _GOOD_SOLUTION)])
     with pytest.raises(ValueError, match="broken exercise markup"):
-        grading.build_student_version(tmp_path / "broken", tmp_path / "out")
+        build.build_student_version(tmp_path / "broken", tmp_path / "out")
     assert not (tmp_path / "out").exists()
     with pytest.raises(TypeError, match="src_dir must be a path"):
-        grading.build_student_version(3, tmp_path)
+        build.build_student_version(3, tmp_path)
     with pytest.raises(TypeError, match="nb must be a notebook"):
-        grading.student_notebook({"cells": []})
+        build.student_notebook({"cells": []})
     with pytest.raises(TypeError, match="path must be a path"):
-        grading.check_markup(None)
+        markup.check_markup(None)
     with pytest.raises(ValueError, match="path must be an existing notebook or folder"):
-        grading.check_markup(tmp_path / "missing")
+        markup.check_markup(tmp_path / "missing")
     with pytest.raises(ValueError, match=r"path must be a notebook \(.ipynb\)"):
         (tmp_path / "x.txt").write_text("x")
-        grading.check_markup(tmp_path / "x.txt")
+        markup.check_markup(tmp_path / "x.txt")
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -537,17 +756,17 @@ def test_build_refuses_bad_folders_and_broken_markup(tmp_path, course):
 def test_grade_submissions_refuses_bad_options(tmp_path, course, kwargs, error, match):
     options = {"source_dir": course / "source", "out_csv": tmp_path / "g.csv", **kwargs}
     with pytest.raises(error, match=match):
-        grading.grade_submissions(course / "submissions", **options)
+        classroom.grade_submissions(course / "submissions", **options)
     assert not (tmp_path / "g.csv").exists()
 
 
 def test_grade_submissions_needs_student_folders_and_tests(tmp_path, course):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="has no student folders"):
-        grading.grade_submissions(tmp_path / "empty", source_dir=course / "source", out_csv=tmp_path / "g.csv")
+        classroom.grade_submissions(tmp_path / "empty", source_dir=course / "source", out_csv=tmp_path / "g.csv")
     _write(tmp_path / "plain", "a.ipynb", [new_code_cell("x = 1")])
     with pytest.raises(ValueError, match="has no notebooks with test cells"):
-        grading.grade_submissions(course / "submissions", source_dir=tmp_path / "plain",
+        classroom.grade_submissions(course / "submissions", source_dir=tmp_path / "plain",
                                   out_csv=tmp_path / "g.csv")
 
 

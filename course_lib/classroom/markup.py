@@ -1,0 +1,292 @@
+"""nbgrader markup: reading notebooks, recognising exercise cells, :func:`check_markup`.
+
+Used by every other module of :mod:`course_lib.classroom` and by ``make test``
+(the markup of the course notebooks is checked there).
+
+The markup is nbgrader's (schema version 3), so nbgrader itself accepts the
+course notebooks:
+
+* a **solution cell** (``solution: true, grade: false``) is a code cell with
+  the reference answer between ``### BEGIN SOLUTION`` and ``### END SOLUTION``;
+* a **test cell** (``grade: true, solution: false, locked: true``) carries
+  ``points`` and a ``grade_id`` unique across the course; asserts between
+  ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` are removed from the
+  student version and put back for grading;
+* a **written answer** (``grade: true, solution: true``: nbgrader's manually
+  graded answer) is a markdown cell with ``points``, holding the sample answer
+  in the source notebook and "YOUR ANSWER HERE" in the student's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+BEGIN_SOLUTION = "BEGIN SOLUTION"
+END_SOLUTION = "END SOLUTION"
+BEGIN_HIDDEN_TESTS = "BEGIN HIDDEN TESTS"
+END_HIDDEN_TESTS = "END HIDDEN TESTS"
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+"""What replaces a solution region in the student version (nbgrader's Python stub)."""
+TEXT_STUB = "YOUR ANSWER HERE"
+"""What replaces a written answer in the student version (nbgrader's text stub)."""
+
+# nbgrader's rule for grade ids (nbgrader/nbgraderformat/v1.py).
+_GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")
+
+
+def nbgrader_meta(cell: NotebookNode) -> dict[str, Any]:
+    """The cell's ``nbgrader`` metadata, or an empty dict."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def grade_id(cell: NotebookNode) -> str | None:
+    """The cell's nbgrader ``grade_id``, or None."""
+    value = nbgrader_meta(cell).get("grade_id")
+    return value if isinstance(value, str) else None
+
+
+def is_solution(cell: NotebookNode) -> bool:
+    """A solution code cell (autograded exercise answer)."""
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("solution", False)) and not meta.get("grade", False)
+
+
+def is_test(cell: NotebookNode) -> bool:
+    """A test cell: graded, not a solution."""
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade", False)) and not meta.get("solution", False)
+
+
+def is_answer(cell: NotebookNode) -> bool:
+    """A manually graded written answer (``grade`` and ``solution``)."""
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade", False)) and bool(meta.get("solution", False))
+
+
+def points(cell: NotebookNode) -> float:
+    """The cell's points (0 when it has none)."""
+    value = nbgrader_meta(cell).get("points", 0)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
+def as_path(value: object, *, name: str) -> Path:
+    """``value`` as a Path; ``TypeError`` naming ``name`` if it is not a path."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or os.PathLike), got {type(value).__name__}")
+    return Path(value)
+
+
+def notebook_paths(folder: Path, *, name: str) -> list[Path]:
+    """The notebook ``folder`` names, or the ``*.ipynb`` in it, sorted by name."""
+    if folder.is_file():
+        if folder.suffix != ".ipynb":
+            raise ValueError(f"{name} must be a notebook (.ipynb) or a folder, got {str(folder)!r}")
+        return [folder]
+    if not folder.is_dir():
+        raise ValueError(f"{name} must be an existing notebook or folder, got {str(folder)!r}")
+    return sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+
+
+def parse_notebook(text: str | bytes, *, name: str) -> NotebookNode:
+    """Parse notebook JSON as nbformat 4; ``ValueError`` with the reason if it is not a notebook.
+
+    Beyond valid JSON, only the structure the grader relies on is required (a
+    list of cells, each with a type and a source): full schema validation
+    would refuse notebooks that editors other than Jupyter wrote with extra
+    metadata.
+    """
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        nb = nbformat.reads(text, as_version=4)
+    except UnicodeDecodeError as error:
+        raise ValueError(f"cannot read {name}: {error}") from error
+    except Exception as error:  # nbformat raises NotJSONError, NBFormatError, KeyError, ...
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ValueError(f"{name} is not a valid notebook: {reason[:300]}") from error
+    cells = nb.get("cells")
+    if not isinstance(cells, list) or not all(
+            isinstance(cell, dict) and cell.get("cell_type") in ("code", "markdown", "raw")
+            and isinstance(cell.get("source"), str) for cell in cells):
+        raise ValueError(f"{name} is not a valid notebook: its cells are malformed")
+    for cell in cells:
+        if not isinstance(cell.get("metadata"), dict):
+            cell["metadata"] = NotebookNode()
+        if cell.cell_type == "code" and not isinstance(cell.get("outputs"), list):
+            cell["outputs"] = []
+    return nb
+
+
+def read_notebook(path: Path) -> NotebookNode:
+    """Read a notebook file; see :func:`parse_notebook`."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ValueError(f"cannot read {Path(path).name}: {error}") from error
+    return parse_notebook(data, name=Path(path).name)
+
+
+def region_problem(source: str, begin: str, end: str) -> str | None:
+    """Why the ``begin``/``end`` delimiters of ``source`` are unbalanced, or None."""
+    inside = False
+    for number, line in enumerate(source.split("\n"), start=1):
+        if begin in line:
+            if inside:
+                return f"line {number}: '{begin}' inside an open region"
+            inside = True
+        elif end in line:
+            if not inside:
+                return f"line {number}: '{end}' without '{begin}'"
+            inside = False
+    return f"'{begin}' is never closed by '{end}'" if inside else None
+
+
+def in_region(lines: list[str], number: int, begin: str, end: str) -> bool:
+    """Whether line ``number`` (1-based) of ``lines`` lies inside a ``begin``/``end`` region."""
+    inside = False
+    for current, line in enumerate(lines, start=1):
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        if current == number:
+            return inside
+    return False
+
+
+def _points_problem(meta: dict[str, Any]) -> str | None:
+    value = meta.get("points")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        return f"graded cells need points > 0, got {value!r}"
+    return None
+
+
+def check_markup(path: str | os.PathLike[str], *, require_hidden: bool = False) -> list[str]:
+    """Check the nbgrader markup of one notebook or of every notebook in a folder.
+
+    The rules are those the grader and nbgrader rely on:
+
+    * nbgrader metadata has ``schema_version`` 3 and a ``grade_id`` made of
+      letters, digits, ``_`` and ``-``, unique across all the notebooks checked;
+    * test cells (``grade`` and not ``solution``) are locked code cells with
+      ``points`` > 0 and balanced hidden-test delimiters;
+    * written answers (``grade`` and ``solution``) are markdown cells with
+      ``points`` > 0;
+    * solution cells are code cells whose ``### BEGIN SOLUTION`` /
+      ``### END SOLUTION`` delimiters are balanced, and every solution cell is
+      followed by a test cell before the next solution cell;
+    * solution delimiters appear only in solution cells, hidden-test
+      delimiters only in test cells;
+    * with ``require_hidden``, every test cell has a hidden-test region (the
+      course's rule: a visible test alone can be hard-coded against).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A notebook, or a folder whose ``*.ipynb`` are checked together.
+    require_hidden : bool, optional
+        Also require ``### BEGIN HIDDEN TESTS`` in every test cell.
+
+    Returns
+    -------
+    list of str
+        One line per problem, ``"<notebook>: cell <n> (<grade_id>): <problem>"``
+        with 1-based cell numbers; empty when the markup is correct.
+
+    Raises
+    ------
+    TypeError
+        If ``path`` is not a path.
+    ValueError
+        If ``path`` is neither a notebook nor a folder.
+
+    Examples
+    --------
+    >>> import tempfile, nbformat
+    >>> from nbformat.v4 import new_notebook, new_code_cell
+    >>> meta = {"grade": False, "grade_id": "ex1", "locked": False,
+    ...         "schema_version": 3, "solution": True, "task": False}
+    >>> nb = new_notebook(cells=[new_code_cell("### BEGIN SOLUTION\\nx = 1",
+    ...                                        metadata={"nbgrader": meta})])
+    >>> folder = tempfile.mkdtemp()
+    >>> nbformat.write(nb, f"{folder}/ex.ipynb")
+    >>> for problem in check_markup(folder):
+    ...     print(problem)
+    ex.ipynb: cell 1 (ex1): 'BEGIN SOLUTION' is never closed by 'END SOLUTION'
+    ex.ipynb: cell 1 (ex1): solution cell is not followed by a test cell before the next solution cell
+    """
+    paths = notebook_paths(as_path(path, name="path"), name="path")
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for notebook_path in paths:
+        try:
+            nb = read_notebook(notebook_path)
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        open_solution: tuple[int, str] | None = None
+        for number, cell in enumerate(nb.cells, start=1):
+            meta = nbgrader_meta(cell)
+            source = cell.get("source", "")
+            identifier = meta.get("grade_id", "")
+            where = f"{notebook_path.name}: cell {number}" + (f" ({identifier})" if identifier else "")
+
+            def report(message: str, where: str = where) -> None:
+                problems.append(f"{where}: {message}")
+
+            if meta:
+                if meta.get("schema_version") != 3:
+                    report(f"nbgrader schema_version must be 3, got {meta.get('schema_version')!r}")
+                if not isinstance(identifier, str) or not _GRADE_ID.match(identifier):
+                    report(f"grade_id must be letters, digits, '_' or '-', got {identifier!r}")
+                elif identifier in seen:
+                    report(f"grade_id {identifier!r} is also used in {seen[identifier]}")
+                else:
+                    seen[identifier] = f"{notebook_path.name} cell {number}"
+            if is_answer(cell):
+                if cell.cell_type != "markdown":
+                    report("written answers (grade and solution) must be markdown cells")
+                problem = _points_problem(meta)
+                if problem:
+                    report(problem)
+            elif is_solution(cell):
+                if cell.cell_type != "code":
+                    report("solution cells must be code cells")
+                problem = region_problem(source, BEGIN_SOLUTION, END_SOLUTION)
+                if problem:
+                    report(problem)
+                if open_solution is not None:
+                    problems.append(
+                        f"{notebook_path.name}: cell {open_solution[0]} ({open_solution[1]}): "
+                        "solution cell is not followed by a test cell before the next solution cell")
+                open_solution = (number, identifier)
+            elif is_test(cell):
+                if cell.cell_type != "code":
+                    report("test cells must be code cells")
+                problem = _points_problem(meta)
+                if problem:
+                    report(problem)
+                if meta.get("locked") is not True:
+                    report("test cells must be locked (nbgrader 'locked': true)")
+                problem = region_problem(source, BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS)
+                if problem:
+                    report(problem)
+                elif require_hidden and BEGIN_HIDDEN_TESTS not in source:
+                    report("test cell has no hidden tests (### BEGIN HIDDEN TESTS)")
+                open_solution = None
+            if not (is_solution(cell) or is_answer(cell)) and (BEGIN_SOLUTION in source or END_SOLUTION in source):
+                report("solution delimiters outside a solution cell")
+            if not is_test(cell) and (BEGIN_HIDDEN_TESTS in source or END_HIDDEN_TESTS in source):
+                report("hidden-test delimiters outside a test cell")
+        if open_solution is not None:
+            problems.append(
+                f"{notebook_path.name}: cell {open_solution[0]} ({open_solution[1]}): "
+                "solution cell is not followed by a test cell before the next solution cell")
+    return problems

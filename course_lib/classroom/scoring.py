@@ -1,0 +1,521 @@
+"""Score one submitted notebook: test cells restored, tamper checks, points and messages.
+
+Used by :func:`~course_lib.classroom.submissions.grade_submissions` (a whole
+class), :func:`~course_lib.classroom.progress.progress` (a learner's
+self-check) and directly through :func:`grade_notebook`.
+
+What happens to a submission, in order:
+
+1. **Test cells restored** from the source notebook, as nbgrader's
+   ``OverwriteCells`` does for locked cells (with ``add_missing_cells``): a
+   test cell that was edited, turned into markdown or raw text, or deleted
+   gets the source's code back (hidden tests included), at its place or, if
+   deleted, right after the solution cell it tests; the feedback says which.
+2. **Guard cells added** (never shown to the student): one at the top that
+   snapshots what tests rely on (:func:`course_lib.classroom.guard.snapshot`)
+   and one after every test cell that compares
+   (:func:`~course_lib.classroom.guard.verify`), with a fresh random nonce
+   each, so printed text cannot imitate a passing check.
+3. **Run** in a fresh kernel (:mod:`course_lib.classroom.runner`).
+4. **Scored**: a test cell earns its points when it ran without an error.
+   From the first guard check that finds tampering (or cannot run), that
+   test cell and every later one earn nothing, and ``problem`` says
+   "tampering suspected: ...".  Written answers are collected for manual
+   grading.  Cells marked ``NBVAL_CHECK_OUTPUT`` are compared with the
+   source by nbval's rules (reported, not scored).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import nbformat
+from nbformat import NotebookNode
+
+from course_lib.classroom import runner
+from course_lib.classroom.guard import GUARD_MARKER
+from course_lib.classroom.markup import (
+    BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS, as_path, grade_id, in_region, is_answer, is_solution, is_test,
+    points, read_notebook,
+)
+
+DEFAULT_SANITIZE_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"0x[0-9a-fA-F]+", "0xADDRESS"),
+    (r"\d+(\.\d+)?\s?ms", "TIME-ms"),
+    (r"\d+(\.\d+)?\s?s\b", "TIME-s"),
+)
+"""The (regex, replacement) pairs of ``tests/nbval_sanitize.cfg``, applied before comparing outputs."""
+
+DEFAULT_TIMEOUT = 120.0
+"""Seconds one cell may run before the grader interrupts it."""
+
+DEFAULT_MAX_OUTPUT_BYTES = 1_000_000
+"""Output kept per cell; the rest is dropped (errors are always kept)."""
+
+TAMPERING = "tampering suspected"
+"""How ``problem`` and the messages of voided tests begin."""
+
+# nbval's keys to ignore when comparing outputs: IPyNbFile.skip_compare
+# without --nbdime (so images are skipped), as in nbval 0.11.
+_NBVAL_SKIP_COMPARE = (
+    "metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
+    "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg",
+)
+_GRADER_KEY = "course_grader"  # cell metadata of the cells the grader adds
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_TRACEBACK_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+_KERNEL_FILE = re.compile(r" \(\d+\.py, line \d+\)")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One graded item of a notebook.
+
+    ``kind`` is ``"test"`` (a test cell, worth ``max_points``), ``"answer"``
+    (a written answer, scored by hand: ``points`` is None until scored),
+    ``"output"`` (an ``NBVAL_CHECK_OUTPUT`` cell compared with the source,
+    worth nothing) or ``"error"`` (another cell that raised, worth nothing:
+    reported so the student can find the cause of a failing test).
+    """
+
+    kind: str
+    name: str
+    passed: bool
+    points: float | None
+    max_points: float
+    message: str = ""
+
+
+@dataclass
+class NotebookGrade:
+    """The grade of one submitted notebook.
+
+    ``problem`` says why it could not be run fully or was not trusted;
+    ``notes`` what the grader repaired (restored test cells); ``answers`` the
+    text of each written answer by ``grade_id``.
+    """
+
+    student: str
+    notebook: str
+    max_points: float
+    checks: list[CheckResult] = field(default_factory=list)
+    problem: str = ""
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    answers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def points(self) -> float:
+        """Points earned: tests passed plus written answers scored so far."""
+        return sum(check.points or 0.0 for check in self.checks if check.kind in ("test", "answer"))
+
+    @property
+    def pending(self) -> list[str]:
+        """Written answers not scored yet."""
+        return [check.name for check in self.checks if check.kind == "answer" and check.points is None]
+
+    def failed(self, kind: str) -> list[CheckResult]:
+        """The checks of ``kind`` ("test", "output" or "error") that did not pass."""
+        return [check for check in self.checks if check.kind == kind and not check.passed]
+
+
+# ---------------------------------------------------------------------------
+# 1. Restoring test cells
+# ---------------------------------------------------------------------------
+
+def _visible(source: str) -> list[str]:
+    """The lines a student sees of a test cell (hidden region dropped), blank lines ignored."""
+    lines = source.split("\n")
+    return [line.strip() for number, line in enumerate(lines, start=1)
+            if line.strip() and not in_region(lines, number, BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS)
+            and BEGIN_HIDDEN_TESTS not in line and END_HIDDEN_TESTS not in line]
+
+
+def restore_tests(submission: NotebookNode, source: NotebookNode) -> tuple[NotebookNode, list[str]]:
+    """A copy of ``submission`` with every test cell put back from ``source``.
+
+    A test cell found by its ``grade_id`` gets the source's code and metadata
+    (hidden tests, points); one that is missing is inserted after the cell
+    that precedes it in the source (its solution cell), found by ``grade_id``
+    or cell id, or at the end.  Returns the copy and one note per repair
+    ("test cell nb05_nss_tests was deleted; restored", "... was edited ...",
+    "... was turned into markdown ...").
+    """
+    restored = copy.deepcopy(submission)
+    notes = []
+    positions = {}  # grade_id or cell id -> the cell object in `restored`
+    for cell in restored.cells:
+        for key in (grade_id(cell), cell.get("id")):
+            if key:
+                positions.setdefault(key, cell)
+    previous_keys: list[str] = []
+    for cell in source.cells:
+        identifier = grade_id(cell)
+        if is_test(cell):
+            fresh = nbformat.v4.new_code_cell(cell.source, metadata=copy.deepcopy(cell.metadata))
+            found = positions.get(identifier)
+            if found is not None:
+                index = next(i for i, c in enumerate(restored.cells) if c is found)
+                if found.cell_type != "code":
+                    notes.append(f"test cell {identifier} was turned into {found.cell_type}; restored")
+                elif _visible(found.source) != _visible(cell.source):
+                    notes.append(f"test cell {identifier} was edited; restored")
+                fresh["id"] = found.get("id", fresh["id"])
+                restored.cells[index] = fresh
+            else:
+                anchor = next((positions[key] for key in reversed(previous_keys) if key in positions), None)
+                index = (next(i for i, c in enumerate(restored.cells) if c is anchor) + 1
+                         if anchor is not None else len(restored.cells))
+                restored.cells.insert(index, fresh)
+                notes.append(f"test cell {identifier} was deleted; restored")
+            positions[identifier] = fresh
+        previous_keys.extend(key for key in (identifier, cell.get("id")) if key)
+    return restored, notes
+
+
+# ---------------------------------------------------------------------------
+# 2. Guard cells
+# ---------------------------------------------------------------------------
+
+def _grader_cell(source: str, role: str, nonce: str = "") -> NotebookNode:
+    cell = nbformat.v4.new_code_cell(source, metadata={_GRADER_KEY: {"role": role, "nonce": nonce}})
+    cell["id"] = f"grader-{role}-{nonce or 'setup'}"[:64]
+    return cell
+
+
+def add_guard_cells(nb: NotebookNode) -> NotebookNode:
+    """A copy of ``nb`` with the snapshot cell first and a verify cell after every test cell."""
+    guarded = copy.deepcopy(nb)
+    module = "__import__('course_lib.classroom.guard', fromlist=['guard'])"
+    cells = [_grader_cell(f"{module}.snapshot()", "snapshot")]
+    for cell in guarded.cells:
+        cells.append(cell)
+        if is_test(cell) and cell.cell_type == "code":
+            nonce = secrets.token_hex(8)
+            cells.append(_grader_cell(f"{module}.verify({nonce!r})", "verify", nonce))
+    guarded.cells = cells
+    return guarded
+
+
+def _grader_role(cell: NotebookNode) -> dict[str, str] | None:
+    meta = cell.get("metadata", {}).get(_GRADER_KEY)
+    return meta if isinstance(meta, dict) else None
+
+
+def _guard_verdict(cell: NotebookNode, executed: bool) -> list[str] | None:
+    """What a verify cell found: None when it did not run, [] when clean."""
+    if not executed:
+        return None
+    nonce = _grader_role(cell)["nonce"]
+    error = first_error(cell)
+    if error is not None:
+        return [f"the grader's check could not run ({error.get('ename', 'error')})"]
+    text = "".join(out.get("text", "") for out in cell.get("outputs", []) if out.get("output_type") == "stream")
+    for line in text.splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3 and parts[0] == GUARD_MARKER and parts[1] == nonce:
+            try:
+                found = json.loads(parts[2])
+            except ValueError:
+                break
+            if isinstance(found, list) and all(isinstance(item, str) for item in found):
+                return found
+            break
+    return ["the grader's check printed no verdict (was stdout replaced?)"]
+
+
+# ---------------------------------------------------------------------------
+# 4. Scoring
+# ---------------------------------------------------------------------------
+
+def first_error(cell: NotebookNode) -> NotebookNode | None:
+    """The first error output of a code cell, or None."""
+    return next((out for out in cell.get("outputs", []) if out.get("output_type") == "error"), None)
+
+
+def error_message(cell: NotebookNode, error: NotebookNode, *, timeout: float, timed_out: bool) -> str:
+    """One line for the feedback: the failing line (unless hidden) and the error's message."""
+    if timed_out:
+        return f"TimeoutError: the cell ran longer than {timeout:g} s and was stopped"
+    ename, evalue = error.get("ename", "Error"), _ANSI.sub("", error.get("evalue", ""))
+    evalue = _KERNEL_FILE.sub("", evalue).strip()  # SyntaxError names ipykernel's temporary file
+    if ename == "NotImplementedError" and not evalue:
+        message = "NotImplementedError: the exercise is not answered yet"
+    else:
+        message = f"{ename}: {evalue}" if evalue else ename
+    traceback = _ANSI.sub("", "\n".join(error.get("traceback", [])))
+    match = _TRACEBACK_LINE.search(traceback)
+    if match:
+        number = int(match.group(1))
+        lines = cell.source.split("\n")
+        if 1 <= number <= len(lines):
+            hidden = in_region(lines, number, BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS)
+            where = "a hidden test" if hidden else f"`{lines[number - 1].strip()}`"
+            message = f"line {number} ({where}): {message}"
+    return message[:runner.MESSAGE_CHARS]
+
+
+def output_checked(cell: NotebookNode) -> bool:
+    """nbval --nbval-lax: is this cell's output compared (NBVAL_CHECK_OUTPUT comment or tag)?"""
+    from nbval.plugin import find_comment_markers, find_metadata_tags
+
+    options = dict(find_comment_markers(cell.source))
+    options.update(find_metadata_tags(cell.metadata))
+    return bool(options.get("check", False)) and not options.get("skip", False)
+
+
+def compare_outputs(test: list, reference: list, patterns: Sequence[tuple[str, str]]) -> tuple[bool, str]:
+    """nbval's comparison of two output lists (sanitized), and its explanation."""
+    from nbval import plugin
+
+    class NbvalCell:  # just enough of nbval's IPyNbCell to call its comparison methods outside pytest
+        colors = plugin.nocolors
+        parent = type("Parent", (), {"skip_compare": _NBVAL_SKIP_COMPARE, "sanitize_patterns": dict(patterns)})()
+        ihook = type("Hook", (), {"pytest_assertrepr_compare": staticmethod(lambda **_: [])})()
+        config = None
+        compare_outputs = plugin.IPyNbCell.compare_outputs
+        format_output_compare = plugin.IPyNbCell.format_output_compare
+        sanitize = plugin.IPyNbCell.sanitize
+
+    cell = NbvalCell()
+    same = cell.compare_outputs(plugin.coalesce_streams(copy.deepcopy(test)),
+                                plugin.coalesce_streams(copy.deepcopy(reference)))
+    return same, "\n".join(cell.comparison_traceback).strip()
+
+
+def _nbval_available() -> bool:
+    try:
+        import nbval.plugin  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _output_checks(execution: runner.Execution, source: NotebookNode,
+                   patterns: Sequence[tuple[str, str]]) -> list[CheckResult]:
+    if not _nbval_available():
+        return []
+    by_id = {cell.get("id"): (index, cell) for index, cell in enumerate(execution.nb.cells) if cell.get("id")}
+    by_source = {}
+    for index, cell in enumerate(execution.nb.cells):
+        by_source.setdefault(cell.source, (index, cell))
+    checks = []
+    for number, reference in enumerate(source.cells, start=1):
+        if reference.cell_type != "code" or reference.get("execution_count") is None \
+                or not output_checked(reference):
+            continue
+        name = f"cell {number}"
+        index, cell = by_id.get(reference.get("id")) or by_source.get(reference.source, (None, None))
+        if cell is None:
+            checks.append(CheckResult("output", name, False, 0.0, 0.0, "cell missing from the submission"))
+        elif index not in execution.executed:
+            checks.append(CheckResult("output", name, False, 0.0, 0.0, "cell not run"))
+        elif first_error(cell) is not None:
+            checks.append(CheckResult("output", name, False, 0.0, 0.0, "cell raised an error"))
+        else:
+            same, message = compare_outputs(cell.outputs, reference.outputs, patterns)
+            checks.append(CheckResult("output", name, same, 0.0, 0.0, message[:runner.MESSAGE_CHARS]))
+    return checks
+
+
+def answers_of(submission: NotebookNode, source: NotebookNode) -> dict[str, str]:
+    """The student's text of every written answer of ``source``, by ``grade_id`` ("" if missing)."""
+    found = {grade_id(cell): cell.source for cell in submission.cells if grade_id(cell)}
+    return {grade_id(cell): found.get(grade_id(cell), "") for cell in source.cells if is_answer(cell)}
+
+
+def score(
+    execution: runner.Execution,
+    source: NotebookNode,
+    *,
+    student: str,
+    notebook: str,
+    timeout: float,
+    check_outputs: bool,
+    sanitize_patterns: Sequence[tuple[str, str]] = DEFAULT_SANITIZE_PATTERNS,
+) -> NotebookGrade:
+    """Score an executed (restored, guarded) notebook against its source."""
+    tests = {grade_id(cell): points(cell) for cell in source.cells if is_test(cell)}
+    written = {grade_id(cell): points(cell) for cell in source.cells if is_answer(cell)}
+    grade = NotebookGrade(student, notebook, sum(tests.values()) + sum(written.values()),
+                          problem=execution.problem, seconds=execution.seconds)
+    not_run = "not run: " + (execution.problem or "an earlier cell stopped the notebook")
+    tampering: list[str] = []
+    results: dict[str, CheckResult] = {}
+    order: list[str] = []
+    for index, cell in enumerate(execution.nb.cells):
+        role = _grader_role(cell)
+        if role is not None:
+            if role.get("role") == "verify" and not tampering:
+                found = _guard_verdict(cell, index in execution.executed)
+                if found:
+                    tampering = found
+                    if order:  # the test this check follows is void too: the change may have helped it
+                        last = results[order[-1]]
+                        results[last.name] = CheckResult("test", last.name, False, 0.0, last.max_points,
+                                                         f"{TAMPERING}: {'; '.join(found)}")
+            continue
+        if cell.cell_type != "code":
+            continue
+        identifier = grade_id(cell)
+        error = first_error(cell)
+        timed_out = index in execution.timed_out
+        if identifier in tests and identifier not in results:
+            order.append(identifier)
+            if tampering:
+                passed, message = False, f"{TAMPERING}: {'; '.join(tampering)}"
+            elif index not in execution.executed and not timed_out:
+                passed, message = False, not_run
+            elif error is not None or timed_out:
+                passed = False
+                message = error_message(cell, error or {}, timeout=timeout, timed_out=timed_out)
+            else:
+                passed, message = True, ""
+            results[identifier] = CheckResult("test", identifier, passed, tests[identifier] if passed else 0.0,
+                                              tests[identifier], message)
+        elif error is not None or timed_out:
+            name = identifier or f"cell {index + 1}"
+            grade.checks.append(CheckResult("error", name, False, 0.0, 0.0,
+                                            error_message(cell, error or {}, timeout=timeout, timed_out=timed_out)))
+    for identifier, max_points in tests.items():
+        if identifier not in results:  # cannot happen after restore_tests, kept for hand-made inputs
+            results[identifier] = CheckResult("test", identifier, False, 0.0, max_points,
+                                              "this test cell is missing from the submission")
+    grade.checks = [results[name] for name in tests] + grade.checks
+    grade.checks.extend(CheckResult("answer", name, False, None, value, "awaiting the instructor's score")
+                        for name, value in written.items())
+    if tampering:
+        grade.problem = "; ".join(filter(None, [f"{TAMPERING}: {'; '.join(tampering)}", grade.problem]))
+    if check_outputs:
+        grade.checks.extend(_output_checks(execution, source, sanitize_patterns))
+    return grade
+
+
+async def grade_one(
+    submission: NotebookNode | str,
+    source: NotebookNode,
+    *,
+    student: str,
+    notebook: str,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
+    notebook_timeout: float | None = None,
+    kernel_name: str = "python3",
+    check_outputs: bool = True,
+    sanitize_patterns: Sequence[tuple[str, str]] = DEFAULT_SANITIZE_PATTERNS,
+) -> NotebookGrade:
+    """Restore, guard, run and score one submission (a notebook, or the reason it could not be read)."""
+    tests = [cell for cell in source.cells if is_test(cell)]
+    if isinstance(submission, str):
+        written = [cell for cell in source.cells if is_answer(cell)]
+        grade = NotebookGrade(student, notebook, sum(map(points, tests + written)), problem=submission)
+        grade.checks = [CheckResult("test", grade_id(c), False, 0.0, points(c), f"not graded: {submission}")
+                        for c in tests]
+        grade.checks += [CheckResult("answer", grade_id(c), False, 0.0, points(c), "no answer submitted")
+                         for c in written]
+        return grade
+    restored, notes = restore_tests(submission, source)
+    execution = await runner.execute(add_guard_cells(restored), timeout=timeout,
+                                     max_output_bytes=max_output_bytes, notebook_timeout=notebook_timeout,
+                                     kernel_name=kernel_name)
+    grade = score(execution, source, student=student, notebook=notebook, timeout=timeout,
+                  check_outputs=check_outputs, sanitize_patterns=sanitize_patterns)
+    grade.notes = notes
+    grade.answers = answers_of(submission, source)
+    return grade
+
+
+def check_options(timeout: float, max_output_bytes: int, notebook_timeout: float | None, workers: int) -> None:
+    """``TypeError``/``ValueError`` naming the first grading option that is out of range."""
+    for value, name in ((timeout, "timeout"), (max_output_bytes, "max_output_bytes")):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+        if not value > 0:
+            raise ValueError(f"{name} must be > 0, got {value!r}")
+    if notebook_timeout is not None and not notebook_timeout > 0:
+        raise ValueError(f"notebook_timeout must be > 0 or None, got {notebook_timeout!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+
+
+def grade_notebook(
+    submission: str | os.PathLike[str] | NotebookNode,
+    source: str | os.PathLike[str] | NotebookNode,
+    *,
+    student: str = "",
+    timeout: float = DEFAULT_TIMEOUT,
+    max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
+    notebook_timeout: float | None = None,
+    kernel_name: str = "python3",
+    check_outputs: bool = True,
+) -> NotebookGrade:
+    """Grade one submitted notebook against its source notebook.
+
+    The test cells (hidden tests and points included) are put back from
+    ``source`` (:func:`restore_tests`), guard cells are added
+    (:func:`add_guard_cells`), and the notebook runs top to bottom in a fresh
+    kernel in an empty temporary folder (:func:`course_lib.classroom.runner.execute`).
+    A test cell earns its points when it runs without an error and no
+    tampering was seen before its guard check.
+
+    Parameters
+    ----------
+    submission : str, os.PathLike or NotebookNode
+        The student's notebook (a file is read; an unreadable one scores 0
+        with the reason in ``problem``).
+    source : str, os.PathLike or NotebookNode
+        The instructor's notebook, with solutions and hidden tests.
+    student : str, optional
+        Name recorded in the grade.
+    timeout : float, optional
+        Seconds per cell.
+    max_output_bytes : int, optional
+        Output kept per cell.
+    notebook_timeout : float or None, optional
+        Seconds for the whole notebook (default: ``timeout`` per code cell).
+    kernel_name : str, optional
+        Jupyter kernel to run in.
+    check_outputs : bool, optional
+        Compare ``NBVAL_CHECK_OUTPUT`` cells with the source.
+
+    Returns
+    -------
+    NotebookGrade
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an option is invalid, or ``source`` cannot be read.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_notebook, new_code_cell
+    >>> test = {"grade": True, "grade_id": "t1", "locked": True, "points": 2,
+    ...         "schema_version": 3, "solution": False, "task": False}
+    >>> source = new_notebook(cells=[new_code_cell("x = 41"),
+    ...                              new_code_cell("assert x == 42", metadata={"nbgrader": test})])
+    >>> grade = grade_notebook(source, source, timeout=30)
+    >>> print(grade.points, grade.max_points, grade.checks[0].message)
+    0.0 2.0 line 1 (`assert x == 42`): AssertionError
+    """
+    check_options(timeout, max_output_bytes, notebook_timeout, 1)
+    if not isinstance(source, NotebookNode):
+        source = read_notebook(as_path(source, name="source"))
+    name = "notebook"
+    if not isinstance(submission, NotebookNode):
+        path = as_path(submission, name="submission")
+        name = path.name
+        try:
+            submission = read_notebook(path)
+        except ValueError as error:
+            submission = str(error)
+    return runner.run_coroutine(grade_one(
+        submission, source, student=student, notebook=name, timeout=timeout,
+        max_output_bytes=max_output_bytes, notebook_timeout=notebook_timeout,
+        kernel_name=kernel_name, check_outputs=check_outputs))

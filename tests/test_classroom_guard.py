@@ -1,0 +1,140 @@
+"""Tests of course_lib.classroom.guard in this process: forbid() and the tamper snapshot.
+
+The same guards inside a grading kernel are tested on fake submissions in
+tests/test_classroom.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+import threading
+import types
+
+import numpy as np
+import pytest
+
+from course_lib import metrics
+from course_lib.classroom import ReferenceUsedError, forbid, guard
+
+SALIENCY = np.random.default_rng(0).random((20, 30))
+FIXATIONS = SALIENCY > 0.9
+
+
+def honest_nss(saliency, fixations):
+    z_scores = (saliency - saliency.mean()) / saliency.std()
+    return float(z_scores[fixations].mean())
+
+
+def direct(saliency, fixations):
+    return metrics.nss(saliency, fixations)
+
+
+def reimported(saliency, fixations):
+    return importlib.import_module("course_lib.metrics").nss(saliency, fixations)
+
+
+def through_sys_modules(saliency, fixations):
+    return getattr(sys.modules["course_lib.metrics"], "n" + "ss")(saliency, fixations)
+
+
+COPY = types.FunctionType(metrics.nss.__code__, metrics.nss.__globals__, "copy", metrics.nss.__defaults__,
+                          metrics.nss.__closure__)
+
+
+def copied(saliency, fixations):
+    return COPY(saliency, fixations)
+
+
+def recompiled(saliency, fixations):
+    namespace: dict = {}
+    source = inspect.getsource(metrics.nss).replace("def nss(", "def my_own(")
+    exec(compile(source, "<student>", "exec"), dict(vars(metrics)), namespace)
+    return namespace["my_own"](saliency, fixations)
+
+
+def swallowed(saliency, fixations):
+    try:
+        return metrics.nss(saliency, fixations)
+    except Exception:
+        return metrics.nss(saliency, fixations)
+
+
+def in_a_thread(saliency, fixations):
+    result = []
+    worker = threading.Thread(target=lambda: result.append(metrics.nss(saliency, fixations)))
+    worker.start()
+    worker.join()
+    return result[0] if result else 0.0
+
+
+def test_an_honest_answer_runs_and_the_reference_works_outside():
+    checked = forbid(metrics.nss)(honest_nss)
+    assert checked(SALIENCY, FIXATIONS) == pytest.approx(metrics.nss(SALIENCY, FIXATIONS))
+    assert sys.getprofile() is None and threading.getprofile() is None
+
+
+@pytest.mark.parametrize("cheat", [direct, reimported, through_sys_modules, copied, recompiled, swallowed])
+def test_every_way_of_reaching_the_reference_is_refused(cheat):
+    with pytest.raises(ReferenceUsedError, match="this exercise must not call metrics.nss"):
+        forbid(metrics.nss)(cheat)(SALIENCY, FIXATIONS)
+    assert sys.getprofile() is None
+    assert metrics.nss(SALIENCY, FIXATIONS) == pytest.approx(honest_nss(SALIENCY, FIXATIONS))
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_thread_the_answer_starts_cannot_call_it_either():
+    # the thread's own error is swallowed by the thread; the wrapper reports it on leaving
+    with pytest.raises(ReferenceUsedError, match="metrics.nss"):
+        forbid(metrics.nss)(in_a_thread)(SALIENCY, FIXATIONS)
+
+
+def test_other_course_functions_stay_allowed_and_the_profiler_is_restored():
+    def previous(frame, event, arg):
+        return None
+
+    sys.setprofile(previous)
+    try:
+        uses_cc = forbid(metrics.nss)(lambda s, f: metrics.cc(s, f.astype(float)))
+        assert np.isfinite(uses_cc(SALIENCY, FIXATIONS))
+        assert sys.getprofile() is previous
+    finally:
+        sys.setprofile(None)
+
+
+def test_removing_the_profiler_is_noticed():
+    def sneaky(saliency, fixations):
+        sys.setprofile(None)
+        return metrics.nss(saliency, fixations)
+
+    with pytest.raises(ReferenceUsedError, match="profiler that checks this exercise was removed"):
+        forbid(metrics.nss)(sneaky)(SALIENCY, FIXATIONS)
+
+
+def test_forbid_refuses_what_it_cannot_guard():
+    with pytest.raises(TypeError, match="at least one reference"):
+        forbid()
+    with pytest.raises(TypeError, match="references must be Python functions"):
+        forbid(np.mean.__call__)
+
+
+def test_snapshot_and_verify_see_replaced_helpers(capsys):
+    guard.snapshot()
+    assert guard.verify("n1") == []
+    assert capsys.readouterr().out.strip() == "course-guard n1 []"
+    original = np.testing.assert_allclose
+    np.testing.assert_allclose = lambda *args, **kwargs: None
+    try:
+        assert guard.verify("n2") == ["np.testing.assert_allclose was replaced"]
+    finally:
+        np.testing.assert_allclose = original
+    assert guard.verify("n3") == []
+
+
+def test_verify_checks_course_modules_it_meets_for_the_first_time(monkeypatch):
+    guard.snapshot()
+    name = "course_lib.metrics"
+    monkeypatch.delitem(guard._STATE["modules"], name, raising=False)
+    monkeypatch.setattr(metrics, "nss", lambda saliency, fixations: 0.0)
+    assert "metrics.nss was replaced" in guard.verify("n4")

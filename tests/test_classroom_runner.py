@@ -1,0 +1,43 @@
+"""The grader's notebook runner never idles after a widget cell (nbclient issue #312).
+
+Measured with plain nbclient (``benchmarks/bench_runner_stall.py``: the pyramid
+explorer of notebook 01, 4 cells a run, 10 s cell timeout): 4 of 24 explorer
+cells waited the whole cell timeout for an ``execute_reply`` that had arrived
+within milliseconds (runs of 12.8 s median, 25.7 s max against 5.3 s and 6.6 s
+for the runner).  At that rate, 72 explorer cells without a stall would happen
+by chance about once in 700,000 tries.
+"""
+
+from __future__ import annotations
+
+from nbformat.v4 import new_code_cell, new_notebook
+
+from course_lib.classroom import runner
+
+WIDGET_CELLS = 6
+RUNS = 12
+CELL_TIMEOUT = 20  # seconds; a stalled cell waits this long, a normal one a few milliseconds
+
+
+def widget_notebook():
+    """Notebook 01's pyramid explorer, WIDGET_CELLS times: the cell that stalled plain nbclient."""
+    cells = [new_code_cell("from course_lib import widgets")]
+    cells += [new_code_cell('widgets.pyramid_explorer("astronaut")') for _ in range(WIDGET_CELLS)]
+    return new_notebook(cells=cells)
+
+
+def test_widget_cells_never_wait_for_their_timeout():
+    """72 explorer cells in 12 fresh kernels: each reply is taken as it arrives.
+
+    A stall shows as a cell that waited its whole timeout (20 s) although it
+    runs in milliseconds; the bound below is half of that, so it detects
+    hangs, not speed.
+    """
+    slowest = []
+    for _ in range(RUNS):
+        execution = runner.run_coroutine(runner.execute(widget_notebook(), timeout=CELL_TIMEOUT,
+                                                        max_output_bytes=10**6))
+        assert execution.problem == "" and not execution.timed_out
+        assert len(execution.executed) == WIDGET_CELLS + 1
+        slowest.append(max(execution.cell_seconds.values()))
+    assert max(slowest) < CELL_TIMEOUT / 2, f"a cell idled: slowest cell per run {slowest}"

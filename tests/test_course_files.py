@@ -1,0 +1,60 @@
+"""Tests of course_lib.course_files: where the course's notebooks are, and copying them.
+
+The command line's use of it (``saliency-course init``) is tested in test_cli.py, a wheel
+install in test_packaging.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from course_lib import course_files
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_in_a_clone_the_folders_are_the_repository_s_own():
+    assert course_files.course_folder("notebooks") == ROOT / "notebooks"
+    assert course_files.course_folder("apps") == ROOT / "apps"
+    names = [path.name for path in course_files.course_notebooks()]
+    assert names == [*sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")), "explorers.ipynb"]
+    assert len(names) == 11
+
+
+def test_packaged_folders_come_first(tmp_path, monkeypatch):
+    package = tmp_path / "site" / "course_lib"
+    (package / "notebooks").mkdir(parents=True)
+    monkeypatch.setattr(course_files.resources, "files", lambda name: package)
+    assert course_files.course_folder("notebooks") == package / "notebooks"
+
+
+def test_missing_course_files_are_reported(tmp_path, monkeypatch):
+    package = tmp_path / "site" / "course_lib"
+    package.mkdir(parents=True)
+    monkeypatch.setattr(course_files.resources, "files", lambda name: package)
+    with pytest.raises(FileNotFoundError, match="the course's apps are not installed with course_lib"):
+        course_files.course_folder("apps")
+
+
+def test_copy_course_report(tmp_path):
+    first = course_files.copy_course(tmp_path / "a" / "b")
+    assert len(first.written) == 11 and first.unchanged == first.skipped == []
+    (tmp_path / "a" / "b" / "explorers.ipynb").write_text("{}")
+    again = course_files.copy_course(tmp_path / "a" / "b")
+    assert again.written == [] and again.skipped == ["explorers.ipynb"] and len(again.unchanged) == 10
+    forced = course_files.copy_course(str(tmp_path / "a" / "b"), force=True)
+    assert forced.written == ["explorers.ipynb"] and forced.skipped == []
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda: course_files.course_folder("data"), ValueError, r"kind must be one of \('notebooks', 'apps'\), got 'data'"),
+    (lambda: course_files.copy_course(3), TypeError, r"directory must be a path \(str or os.PathLike\), got int"),
+    (lambda: course_files.copy_course(""), ValueError, "directory must name a folder, got an empty path"),
+    (lambda: course_files.copy_course(".", force="yes"), TypeError, "force must be True or False, got 'yes'"),
+    (lambda: course_files.copy_course(Path(__file__)), ValueError, "directory must be a folder .*, which is a file"),
+])
+def test_errors_name_the_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
