@@ -676,16 +676,21 @@ def measure_conv_speedup(
     cell_size: int = 64,
     repeat: int = 5,
     seed: int = 0,
+    block: int = 1,
+    warmup: int = 1,
 ) -> list[ConvTiming]:
     """Time dense vs exact quadtree convolution on :func:`synthetic_scene` inputs.
 
-    For each detailed-area fraction f: medians of ``repeat`` interleaved
-    runs after one warm-up, under ``torch.inference_mode``, plus the
-    FLOP-ideal ratio from :func:`conv_macs` and the relative L2 error.
-    Wall-clock numbers depend on the machine; compare ratios within a run.
+    For each detailed-area fraction f: the dense convolution, the quadtree
+    convolution and the plan are timed in alternating blocks
+    (:func:`course_lib.timing.interleaved_median_ms` with ``rounds=repeat``,
+    ``block`` timed calls after ``warmup`` untimed ones per block), under
+    ``torch.inference_mode``; each time is the median of its
+    ``repeat · block`` calls.  Also the FLOP-ideal ratio from
+    :func:`conv_macs` and the relative L2 error.  Wall-clock numbers depend
+    on the machine and its load; compare ratios within a run.
     """
-    import statistics
-    import time
+    from course_lib.timing import interleaved_median_ms
 
     generator = torch.Generator().manual_seed(seed)
     weight = torch.randn(channels, channels, kernel_size, kernel_size, generator=generator) / (kernel_size * channels**0.5)
@@ -700,20 +705,12 @@ def measure_conv_speedup(
                 "quadtree": lambda: conv2d_quadtree(x, weight, bias, plan=plan),
                 "plan": lambda: conv_plan(x, cell_size),
             }
-            times: dict[str, list[float]] = {name: [] for name in calls}
-            for call in calls.values():
-                call()
-            for _ in range(repeat):
-                for name, call in calls.items():
-                    start = time.perf_counter()
-                    call()
-                    times[name].append((time.perf_counter() - start) * 1e3)
+            times = interleaved_median_ms(calls, rounds=repeat, block=block, warmup=warmup)
             dense = conv2d_dense(x, weight, bias)
             error = float((conv2d_quadtree(x, weight, bias, plan=plan) - dense).norm() / dense.norm())
         macs = conv_macs(tuple(x.shape), kernel_size, channels, plan=plan)
         rows.append(ConvTiming(
-            channels, kernel_size, plan.active_fraction, statistics.median(times["dense"]),
-            statistics.median(times["quadtree"]), statistics.median(times["plan"]),
+            channels, kernel_size, plan.active_fraction, times["dense"], times["quadtree"], times["plan"],
             macs["dense"] / macs["exact"], error,
         ))
     return rows

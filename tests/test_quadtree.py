@@ -399,6 +399,13 @@ def test_measure_conv_speedup_reports_consistent_rows():
     assert rows[1].speedup == rows[1].dense_ms / rows[1].quadtree_ms
 
 
+def test_measure_conv_speedup_times_in_interleaved_blocks():
+    rows = qt.measure_conv_speedup(2, 3, [0.25], side=64, cell_size=16, repeat=2, block=2, warmup=0)
+    assert len(rows) == 1 and rows[0].quadtree_ms > 0 and rows[0].plan_ms > 0
+    with pytest.raises(ValueError, match="block must be an integer"):
+        qt.measure_conv_speedup(2, 3, [0.25], side=64, cell_size=16, block=0)
+
+
 def test_compare_to_dense_and_its_errors():
     model, x = _RegionModel(), _region_input()
     dense, passes = qt.dense_occlusion(model, x, 0, cell_size=4)
