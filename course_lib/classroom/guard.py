@@ -195,7 +195,7 @@ def _from_notebook(value: Any) -> bool:
 
 
 def _identities(module: types.ModuleType) -> dict[str, tuple[int, int | None]]:
-    """(id of the object, id of its ``__code__``) for each attribute of ``module``.
+    """(id of the object, id of its ``__code__``) for each function, class or module in ``module``.
 
     Private names of :mod:`builtins` are left out (IPython's display hook
     rebinds ``builtins._`` after every displayed value), and so is
@@ -206,6 +206,8 @@ def _identities(module: types.ModuleType) -> dict[str, tuple[int, int | None]]:
     for name, value in list(vars(module).items()):
         if name.startswith("__") or (is_builtins and (name.startswith("_") or name == "input")):
             continue
+        if not (callable(value) or isinstance(value, types.ModuleType)):
+            continue  # module state such as a lazily created thread pool changes by design
         code = getattr(value, "__code__", None)
         found[name] = (id(value), id(code) if code is not None else None)
     return found
