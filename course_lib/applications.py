@@ -33,9 +33,9 @@ from course_lib._validation import (
     check_choice,
     check_count,
     check_image,
+    check_map,
     check_positive,
     check_same_shape,
-    check_unit_range,
 )
 from course_lib.images import from_opencv, to_grey, to_opencv
 from course_lib.quadtree import psnr
@@ -112,10 +112,9 @@ def compute_saliency(image: npt.ArrayLike, method: SaliencySource = "spectral_re
     ((320, 320), dtype('float32'))
     """
     checked = check_image(image, ndim=(3,))
-    check_unit_range(checked)
     function = _resolve(method)
     saliency = np.asarray(function(checked))
-    saliency = check_image(saliency, ndim=(2,), name=f"the map of method {_label(method)}").astype(np.float32)
+    saliency = check_map(saliency, name=f"the map of method {_label(method)}").astype(np.float32)
     if float(saliency.min()) < 0:
         raise ValueError(
             f"the map of method {_label(method)} must be >= 0, got minimum {float(saliency.min()):.4g}"
@@ -143,7 +142,7 @@ def _label(method: SaliencySource) -> str:
 
 
 def _check_map(saliency_map: object, name: str = "saliency_map") -> np.ndarray:
-    checked = check_image(saliency_map, ndim=(2,), name=name)
+    checked = check_map(saliency_map, name=name)
     if float(checked.min()) < 0:
         raise ValueError(f"{name} must be >= 0, got minimum {float(checked.min()):.4g}")
     return checked
@@ -452,7 +451,6 @@ def seam_energy(
     [2.0, 0.5, 0.5, 0.0]
     """
     checked = check_image(image, ndim=(2, 3))
-    check_unit_range(checked)
     lam = check_positive(weight, name="weight", allow_zero=True)
     energy = _gradient_energy(to_grey(checked).astype(np.float64))
     if saliency_map is not None:
@@ -587,7 +585,6 @@ def carve_seams(
     ((4, 3, 3), [False, True, True, True, False])
     """
     checked = check_image(image, ndim=(3,))
-    check_unit_range(checked)
     check_choice(direction, ("vertical", "horizontal"), name="direction")
     check_positive(weight, name="weight", allow_zero=True)
     if saliency_map is None:
@@ -658,7 +655,6 @@ def jpeg_encode(image: npt.ArrayLike, quality: int) -> bytes:
     (b'\\xff\\xd8', b'\\xff\\xd9')
     """
     checked = check_image(image, ndim=(3,))
-    check_unit_range(checked)
     level = _check_quality(quality, "quality")
     ok, encoded = cv2.imencode(".jpg", to_opencv(checked), [cv2.IMWRITE_JPEG_QUALITY, level])
     if not ok:  # pragma: no cover - libjpeg accepts every uint8 BGR image
@@ -857,7 +853,6 @@ def roi_jpeg(
     (1024, True)
     """
     checked = check_image(image, ndim=(3,))
-    check_unit_range(checked)
     saliency = _check_map(saliency_map)
     check_same_shape(checked, saliency, names=("image", "saliency_map"))
     inside = _check_quality(quality_inside, "quality_inside")
@@ -905,7 +900,6 @@ def uniform_quality_for_size(image: npt.ArrayLike, n_bytes: int) -> tuple[int, b
     True
     """
     checked = check_image(image, ndim=(3,))
-    check_unit_range(checked)
     target = check_count(n_bytes, name="n_bytes", minimum=1)
     low, high = 1, 100
     best = jpeg_encode(checked, high)

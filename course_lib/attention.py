@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_choice, check_count, check_image, check_positive
+from course_lib._validation import check_choice, check_count, check_map, check_positive
 from course_lib.stimuli import SearchArray, search_array
 
 
@@ -136,7 +136,7 @@ def scanpath(saliency: npt.ArrayLike, n_fixations: int, ior_radius: float | None
     >>> scanpath(saliency, 5, ior_radius=3).tolist()
     [[2, 3], [15, 15]]
     """
-    checked = check_image(saliency, ndim=(2,), name="saliency")
+    checked = check_map(saliency, name="saliency")
     n_fixations = check_count(n_fixations, name="n_fixations", minimum=1)
     radius = default_ior_radius(checked.shape) if ior_radius is None else check_positive(ior_radius, name="ior_radius")
     working = np.array(checked, dtype=np.float64, copy=True)
@@ -249,7 +249,7 @@ def simulate_attention(
     >>> bool(0 < trace.times_ms[0] < trace.times_ms[1])
     True
     """
-    checked = check_image(saliency, ndim=(2,), name="saliency")
+    checked = check_map(saliency, name="saliency")
     n_fixations = check_count(n_fixations, name="n_fixations", minimum=1)
     radius = default_ior_radius(checked.shape) if ior_radius is None else check_positive(ior_radius, name="ior_radius")
     dt = check_positive(dt_ms, name="dt_ms") * 1e-3
@@ -298,7 +298,7 @@ def downsample_map(saliency: npt.ArrayLike, cell: int = 16) -> npt.NDArray[np.fl
     >>> downsample_map(np.ones((64, 48)), 16).shape
     (4, 3)
     """
-    checked = check_image(np.asarray(saliency), ndim=(2,), name="saliency")
+    checked = check_map(saliency, name="saliency")
     cell = check_count(cell, name="cell", minimum=1)
     height, width = checked.shape
     size = (max(1, width // cell), max(1, height // cell))

@@ -17,8 +17,8 @@ from course_lib._validation import (
     check_array,
     check_choice,
     check_image,
+    check_map,
     check_positive,
-    check_unit_range,
 )
 from course_lib.images import to_grey, to_opencv, to_uint8
 
@@ -161,7 +161,6 @@ def lc_saliency(
     [[0.0, 0.0, 1.0]]
     """
     checked = check_image(image, ndim=(2, 3))
-    check_unit_range(checked)
     check_choice(channels, ("grey", "rgb"), name="channels")
     compute = {"lut": _lc_channel_lut, "brute_force": _lc_channel_brute_force}[
         check_choice(method, ("lut", "brute_force"), name="method")
@@ -206,7 +205,7 @@ def blur_map(saliency_map: npt.ArrayLike, sigma: float) -> npt.NDArray[np.float3
     >>> bool(smooth[7, 7] < 1), round(float(smooth.sum()), 3)
     (True, 1.0)
     """
-    checked = check_image(saliency_map, ndim=(2,), name="saliency_map")
+    checked = check_map(saliency_map, name="saliency_map")
     sigma = check_positive(sigma, name="sigma", allow_zero=True)
     if sigma == 0:
         return checked.astype(np.float32, copy=True)
@@ -227,7 +226,6 @@ _VIDEO_FOREGROUND = 0.9
 
 def _checked_unit_image(image: npt.ArrayLike) -> np.ndarray:
     checked = check_image(image, ndim=(2, 3))
-    check_unit_range(checked)
     return checked
 
 
@@ -557,7 +555,6 @@ def _check_frames(frames: object) -> np.ndarray:
     if array.ndim not in (3, 4) or (array.ndim == 4 and array.shape[3] != 3):
         raise ValueError(f"frames must have shape (T, H, W) or (T, H, W, 3), got shape {array.shape}")
     checked = check_image(array, ndim=(3, 4), name="frames", channels=None)
-    check_unit_range(checked, name="frames")
     return checked
 
 

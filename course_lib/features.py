@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_image, check_positive
+from course_lib._validation import check_image, check_map, check_positive
 
 __all__ = [
     "GABOR_FREQUENCY",
@@ -59,7 +59,7 @@ GABOR_FREQUENCY = 0.25
 # --------------------------------------------------------------------------
 def _rgb_image(image: object) -> np.ndarray:
     """Validated course image as C-contiguous float32 (H, W) or (H, W, 3)."""
-    array = check_image(image, ndim=(2, 3), name="image", unit_range=True)
+    array = check_image(image, ndim=(2, 3), name="image")
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
@@ -632,7 +632,7 @@ def orientation_pyramid(
         )
     levels = [
         np.ascontiguousarray(
-            check_image(level, ndim=(2,), name=f"intensity_pyramid[{k}]"), dtype=np.float32
+            check_map(level, name=f"intensity_pyramid[{k}]"), dtype=np.float32
         )
         for k, level in enumerate(intensity_pyramid)
     ]

@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_choice, check_image, check_positive
+from course_lib._validation import check_choice, check_count, check_image, check_map, check_positive
 from course_lib.features import (
     GABOR_FREQUENCY,
     GABOR_SIGMA,
@@ -337,7 +337,7 @@ def center_surround(
         )
     needed = sorted(set(centers) | {c + d for c in centers for d in offsets})
     checked = {
-        index: check_image(pyramid[index], ndim=(2, 3), name=f"pyramid[{index}]", channels=None)
+        index: check_map(pyramid[index], ndim=(2, 3), name=f"pyramid[{index}]")
         for index in needed
     }
     dtype = np.float64 if any(a.dtype == np.float64 for a in checked.values()) else np.float32
@@ -367,7 +367,7 @@ def _center_surround(
 # normalisation
 # --------------------------------------------------------------------------
 def _check_map(feature_map: object) -> np.ndarray:
-    array = check_image(feature_map, ndim=(2, 3), name="feature_map", channels=None)
+    array = check_map(feature_map, ndim=(2, 3), name="feature_map")
     dtype = np.float64 if array.dtype == np.float64 else np.float32
     return np.ascontiguousarray(array, dtype=dtype)
 
@@ -681,7 +681,7 @@ def _normalize_iterative(
 # the model
 # --------------------------------------------------------------------------
 def _check_input(image: object) -> np.ndarray:
-    array = check_image(image, ndim=(2, 3), name="image", unit_range=True)
+    array = check_image(image, ndim=(2, 3), name="image")
     return np.ascontiguousarray(array, dtype=np.float32)
 
 

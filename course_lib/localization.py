@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_count, check_image, check_positive, check_same_shape, check_unit_range
+from course_lib._validation import check_count, check_image, check_map, check_positive, check_same_shape
 from course_lib.baselines import blur_map
 from course_lib.datasets import mask_boxes
 
@@ -131,7 +131,7 @@ def saliency_seeds(
     >>> int(np.abs(saliency_seeds(np.ones((4, 5)))).sum())
     0
     """
-    values = check_image(saliency, ndim=(2,), name="saliency")
+    values = check_map(saliency, name="saliency")
     fg_q, bg_q = _check_quantiles(foreground_quantile, background_quantile)
     high, low = np.quantile(values, [fg_q, bg_q])
     lowest, highest = values.min(), values.max()
@@ -221,7 +221,6 @@ def graphcut_segmentation(
     100
     """
     rgb = check_image(image, ndim=(3,), name="image")
-    check_unit_range(rgb, name="image")
     labels = _check_seeds(seeds, like=rgb)
     iterations = check_count(iterations, name="iterations", minimum=1)
     seed = check_count(seed, name="seed")
@@ -388,8 +387,7 @@ def localize(
     ([8, 10, 24, 22], 192)
     """
     rgb = check_image(image, ndim=(3,), name="image")
-    check_unit_range(rgb, name="image")
-    values = check_image(saliency, ndim=(2,), name="saliency")
+    values = check_map(saliency, name="saliency")
     check_same_shape(rgb, values, names=("image", "saliency"))
     sigma = check_positive(sigma, name="sigma", allow_zero=True)
     iterations = check_count(iterations, name="iterations", minimum=1)

@@ -38,7 +38,7 @@ from scipy.stats import rankdata
 from course_lib._validation import (
     check_array,
     check_choice,
-    check_image,
+    check_map,
     check_positive,
     check_same_shape,
 )
@@ -55,7 +55,7 @@ FixationTable = Union[str, "os.PathLike[str]", Iterable[object]]
 # input checks
 # --------------------------------------------------------------------------
 def _check_saliency(saliency: object, *, name: str = "saliency") -> np.ndarray:
-    return check_image(saliency, ndim=(2,), name=name).astype(np.float64)
+    return check_map(saliency, name=name).astype(np.float64)
 
 
 def _check_non_negative(values: np.ndarray, *, name: str) -> None:
@@ -76,7 +76,7 @@ def _check_binary(
     if array.ndim != 2:
         raise ValueError(f"{name} must have shape (H, W), got shape {array.shape}")
     if array.dtype != bool:
-        array = check_image(array, ndim=(2,), name=name)
+        array = check_map(array, name=name)
         _check_non_negative(array, name=name)
     if like is not None:
         check_same_shape(like, array, names=(like_name, name))

@@ -53,7 +53,7 @@ def _check_levels(levels: object) -> int:
 
 def _as_map(image: object, *, name: str) -> np.ndarray:
     """Validated, C-contiguous float array of shape (H, W) or (H, W, C)."""
-    array = check_image(image, ndim=(2, 3), name=name, channels=None)
+    array = check_image(image, ndim=(2, 3), name=name, channels=None, unit_range=False)
     if array.ndim == 3 and array.shape[2] > _CV_MAX_CHANNELS:
         raise ValueError(
             f"{name} must have at most {_CV_MAX_CHANNELS} channels, got shape {array.shape}"

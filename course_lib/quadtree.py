@@ -38,7 +38,7 @@ class Leaf(NamedTuple):
 # --------------------------------------------------------------------------
 def _as_square_stack(image: np.ndarray, pad: bool) -> tuple[np.ndarray, int]:
     """(H, W[, C]) → (N, N, C) float64 with N a power of two (edge-padded)."""
-    array = check_image(image, ndim=(2, 3), channels=None).astype(np.float64)
+    array = check_image(image, ndim=(2, 3), channels=None, unit_range=False).astype(np.float64)
     if array.ndim == 2:
         array = array[:, :, None]
     height, width = array.shape[:2]
@@ -278,7 +278,7 @@ def reconstruct(image: npt.ArrayLike, leaves: object, *, fill: str = "mean") -> 
     [[0.5, 0.5], [0.5, 0.5]]
     """
     check_choice(fill, ("mean", "midrange"), name="fill")
-    array = check_image(np.asarray(image), ndim=(2, 3), channels=None).astype(np.float64)
+    array = check_image(np.asarray(image), ndim=(2, 3), channels=None, unit_range=False).astype(np.float64)
     stack = array[:, :, None] if array.ndim == 2 else array
     labels = leaf_map(leaves, stack.shape[:2])
     if (labels < 0).any():
