@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_image
+from course_lib._validation import check_count, check_image, check_shape
 
 __all__ = [
     "BINOMIAL_5",
@@ -43,12 +43,12 @@ BINOMIAL_5 = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
 _CV_MAX_CHANNELS = 512
 
 
+MAX_LEVELS = 64
+"""Most pyramid levels accepted: a 2**63-pixel side is 1×1 after 64 steps."""
+
+
 def _check_levels(levels: object) -> int:
-    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)):
-        raise TypeError(f"levels must be an integer, got {type(levels).__name__}")
-    if levels < 1:
-        raise ValueError(f"levels must be >= 1 (scale 0 is the image itself), got {levels}")
-    return int(levels)
+    return check_count(levels, name="levels", minimum=1, maximum=MAX_LEVELS)
 
 
 def _as_map(image: object, *, name: str) -> np.ndarray:
@@ -83,8 +83,14 @@ def level_shape(shape: tuple[int, ...], level: int) -> tuple[int, int]:
     >>> level_shape((5, 3), 2)
     (2, 1)
     """
-    rows, cols = int(shape[0]), int(shape[1])
-    for _ in range(int(level)):
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) < 2:
+        raise TypeError(f"shape must be a sequence (rows, cols, ...) of integers, got {shape!r}")
+    rows, cols = check_shape(tuple(shape[:2]), name="shape")
+    level = check_count(level, name="level")
+    # 1×1 is a fixed point of n -> ⌈n/2⌉, so the loop runs at most log2(max side) + 1 times
+    for _ in range(level):
+        if rows == cols == 1:
+            break
         rows, cols = (rows + 1) // 2, (cols + 1) // 2
     return rows, cols
 
@@ -102,7 +108,8 @@ def reduce(image: npt.ArrayLike) -> npt.NDArray[np.floating]:
     Parameters
     ----------
     image : ndarray, shape (H, W) or (H, W, C)
-        Any real values; float32/float64 are kept, integers become float32.
+        Any finite real values; float32/float64 are kept, uint8/uint16/bool
+        are scaled to [0, 1] by their dtype's range (other integers refused).
 
     Returns
     -------
@@ -175,15 +182,8 @@ def expand(image: npt.ArrayLike, shape: tuple[int, int]) -> npt.NDArray[np.float
     return _restore_channel_axis(cv2.pyrUp(array, dstsize=(cols, rows)), array)
 
 
-def _check_shape(shape: object) -> tuple[int, int]:
-    try:
-        rows, cols = (int(v) for v in shape)  # type: ignore[union-attr]
-        valid = all(float(v) == int(v) for v in shape)  # type: ignore[union-attr]
-    except (TypeError, ValueError):
-        raise TypeError(f"shape must be a pair of integers (rows, cols), got {shape!r}") from None
-    if not valid or rows < 1 or cols < 1:
-        raise ValueError(f"shape must be a pair of integers >= 1, got {shape!r}")
-    return rows, cols
+def _check_shape(shape: object, name: str = "shape") -> tuple[int, int]:
+    return check_shape(shape, name=name)
 
 
 def gaussian_pyramid(image: npt.ArrayLike, levels: int = 9) -> list[npt.NDArray[np.floating]]:
@@ -545,7 +545,7 @@ def across_scale_add(
     """
     if not isinstance(maps, (list, tuple)) or len(maps) == 0:
         raise TypeError(f"maps must be a non-empty list of arrays, got {type(maps).__name__}")
-    rows, cols = _check_shape(scale_shape)
+    rows, cols = _check_shape(scale_shape, name="scale_shape")
     checked = [_as_map(m, name=f"maps[{k}]") for k, m in enumerate(maps)]
     if len({m.shape[2:] for m in checked}) > 1:
         raise ValueError(

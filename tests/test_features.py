@@ -204,8 +204,9 @@ def test_orientation_pyramid_prefers_the_grating_orientation_and_ignores_constan
     "call, error, match",
     [
         (lambda: features.intensity(np.zeros((4, 4, 4), np.float32)), ValueError, "image must have 3 channels"),
-        (lambda: features.intensity(np.full((4, 4, 3), 300, np.uint16)), ValueError,
+        (lambda: features.intensity(np.full((4, 4, 3), 255.0)), ValueError,
          r"image must have values in \[0, 1\].*load_image"),
+        (lambda: features.intensity(np.full((4, 4, 3), 3, np.int64)), TypeError, "image must be uint8, uint16"),
         (lambda: features.intensity(np.full((2, 2, 3), np.nan)), ValueError, "image must not contain NaN"),
         (lambda: features.intensity("red"), TypeError, "image must be a numpy array"),
         (lambda: features.normalize_hue(np.zeros((2, 2, 3)), threshold=1.0), ValueError,
@@ -230,6 +231,12 @@ def test_orientation_pyramid_prefers_the_grating_orientation_and_ignores_constan
 def test_bad_input_raises_a_clear_error(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_integer_images_are_scaled_by_their_dtype_range():
+    # design.md, Conventions: uint8 /255 and uint16 /65535, as scikit-image
+    np.testing.assert_allclose(features.intensity(np.full((2, 2, 3), 255, np.uint8)), 1.0)
+    np.testing.assert_allclose(features.intensity(np.full((2, 2, 3), 65535, np.uint16)), 1.0)
 
 
 def test_uint16_and_rgba_sources_go_through_load_image():
