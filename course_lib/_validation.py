@@ -274,7 +274,7 @@ def check_count(value: object, *, name: str, minimum: int = 0, maximum: int | No
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     number = int(value)  # type: ignore[arg-type]
     if number < minimum or (maximum is not None and number > maximum):
-        bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        bound = f">= {minimum}" if maximum is None else f">= {minimum} and <= {maximum}"
         raise ValueError(f"{name} must be an integer {bound}, got {number}")
     return number
 
@@ -395,6 +395,8 @@ def check_tensor(x: object, *, name: str = "x", ndim: int = 4):  # -> torch.Tens
         raise TypeError(f"{name} must be a torch.Tensor of shape (B, C, H, W), got {type(x).__name__}{hint}")
     if x.ndim != ndim:
         raise ValueError(f"{name} must have shape (B, C, H, W), got shape {tuple(x.shape)}")
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one example, got shape {tuple(x.shape)}")
     if x.numel() == 0:
         raise ValueError(f"{name} must not be empty, got shape {tuple(x.shape)}")
     if not x.is_floating_point():

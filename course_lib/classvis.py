@@ -39,8 +39,8 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
-from course_lib._validation import check_count, check_positive
-from course_lib.gradients import _score_gradient
+from course_lib._validation import check_count, check_positive, check_seed
+from course_lib._attribution import score_gradient
 
 
 @dataclass(frozen=True)
@@ -281,7 +281,7 @@ def visualize_class(
         raise ValueError(f"image_shape must be three positive ints (C, H, W), got {image_shape!r}")
     jitter = check_count(jitter, name="jitter")
     blur_sigma = check_positive(blur_sigma, name="blur_sigma", allow_zero=True)
-    seed = check_count(seed, name="seed")
+    seed = check_seed(seed)
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
 
@@ -305,7 +305,7 @@ def visualize_class(
             if jitter and step < n_steps:
                 shift = tuple(int(s) for s in rng.integers(-jitter, jitter + 1, size=2))
             shifted = torch.roll(z, shift, dims=(2, 3))  # (B, C, H, W)
-            grad_x, score, _ = _score_gradient(model, mean + std * shifted, classes)
+            grad_x, score, _ = score_gradient(model, mean + std * shifted, classes)
             scores.append(score.double().cpu())
             objective.append(score.double().cpu() - lam * z.double().pow(2).sum(dim=(1, 2, 3)).cpu())
             if step == n_steps:

@@ -246,11 +246,15 @@ def gaussian_pyramid(image: npt.ArrayLike, levels: int = 9) -> list[npt.NDArray[
     """
     levels = _check_levels(levels)
     array = _as_map(image, name="image")
-    return _pyramid(array.copy(), levels)
+    return build_pyramid(array.copy(), levels)
 
 
-def _pyramid(array: np.ndarray, levels: int) -> list[np.ndarray]:
-    """Gaussian pyramid of a checked, C-contiguous float array (level 0 not copied)."""
+def build_pyramid(array: np.ndarray, levels: int) -> list[np.ndarray]:
+    """Gaussian pyramid of a checked, C-contiguous float array (level 0 not copied).
+
+    No input checks: for course_lib's own use (:mod:`course_lib.itti_koch`) on
+    arrays already validated; users call :func:`gaussian_pyramid`.
+    """
     pyramid = [array]
     for _ in range(levels - 1):
         pyramid.append(_restore_channel_axis(cv2.pyrDown(pyramid[-1]), array))
@@ -379,7 +383,7 @@ def _level_offset(fine: tuple[int, ...], coarse: tuple[int, ...]) -> int | None:
     return None
 
 
-def _upsample(array: np.ndarray, shape: tuple[int, int], delta: int) -> np.ndarray:
+def upsample_level(array: np.ndarray, shape: tuple[int, int], delta: int) -> np.ndarray:
     """Bilinear interpolation of a level δ scales coarser to ``shape``, pyramid-aligned.
 
     Pixel i of the finer level lies at i / 2^δ on the coarser one (every reduce
@@ -388,7 +392,7 @@ def _upsample(array: np.ndarray, shape: tuple[int, int], delta: int) -> np.ndarr
     if delta == 0:
         return array
     if array.ndim == 3 and array.shape[2] > 4:  # cv2 is several times faster per ≤ 4 channels
-        chunks = [_upsample(np.ascontiguousarray(array[:, :, k : k + 4]), shape, delta)
+        chunks = [upsample_level(np.ascontiguousarray(array[:, :, k : k + 4]), shape, delta)
                   for k in range(0, array.shape[2], 4)]
         return np.concatenate(chunks, axis=2)
     scale = 1.0 / (1 << delta)
@@ -400,10 +404,10 @@ def _upsample(array: np.ndarray, shape: tuple[int, int], delta: int) -> np.ndarr
     return _restore_channel_axis(upsampled, array)
 
 
-def _enlarge(
+def enlarge_level(
     array: np.ndarray, shape: tuple[int, int], delta: int, *, at_most: float | None = None
 ) -> np.ndarray:
-    """Like :func:`_upsample` to within half an output pixel, about 5× faster.
+    """Like :func:`upsample_level` to within half an output pixel, about 5× faster.
 
     ``cv2.resize`` by the factor f = 2^δ aligns pixel centres: output k reads
     (k + ½)/f − ½.  Reading output k = i + f/2 of a one-pixel-padded resize gives
@@ -491,7 +495,7 @@ def across_scale_difference(
             "level_shape(center.shape, delta) for some delta >= 0, same channels), "
             f"got center shape {center_map.shape} and surround shape {surround_map.shape}"
         )
-    return center_map - _upsample(surround_map, center_map.shape[:2], delta)
+    return center_map - upsample_level(surround_map, center_map.shape[:2], delta)
 
 
 def across_scale_add(
@@ -551,11 +555,11 @@ def across_scale_add(
         raise ValueError(
             f"maps must all have the same channels, got shapes {[m.shape for m in checked]}"
         )
-    return _across_scale_add(checked, (rows, cols))
+    return add_across_scales(checked, (rows, cols))
 
 
-def _across_scale_add(maps: Sequence[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
-    """⊕ of checked, C-contiguous maps (no validation)."""
+def add_across_scales(maps: Sequence[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+    """⊕ of checked, C-contiguous maps (no validation: users call :func:`across_scale_add`)."""
     dtype = np.float64 if any(m.dtype == np.float64 for m in maps) else np.float32
     total = np.zeros(tuple(shape) + maps[0].shape[2:], dtype=dtype)
     for array in maps:

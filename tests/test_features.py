@@ -112,10 +112,10 @@ def test_opponency_signs():
 @pytest.mark.parametrize("given_mean", [False, True])
 def test_strip_wise_reduced_colour_maps_equal_the_full_resolution_ones(shape, strip_rows, given_mean):
     image = _random_image(shape, seed=2)
-    full = features._intensity_opponency(image, 0.1)
+    full = features.intensity_opponency(image, 0.1)
     expected = cv2.pyrDown(full).reshape(((shape[0] + 1) // 2, (shape[1] + 1) // 2, 3))
     mean = features.intensity(image) if given_mean else None
-    got = features._reduced_intensity_opponency(image, 0.1, strip_rows=strip_rows, mean=mean)
+    got = features.reduced_intensity_opponency(image, 0.1, strip_rows=strip_rows, mean=mean)
     np.testing.assert_allclose(got, expected, rtol=RTOL_F32, atol=ATOL_F32)  # exact for RGB
 
 

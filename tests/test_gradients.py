@@ -264,3 +264,29 @@ def test_bad_model_and_model_output_are_refused():
 def test_finite_difference_argument_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         gradients.finite_difference_gradient(_tanh_cnn(), torch.rand(1, 3, 6, 6), 0, **kwargs)
+
+
+def test_float64_input_works_with_a_float32_model_and_keeps_its_dtype():
+    # the docstrings allow any floating x; the forward pass runs in the model's dtype
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(4 * 4 * 4, 5)
+    )
+    x = torch.rand(2, 3, 6, 6)
+    methods = {
+        "vanilla": gradients.vanilla_saliency,
+        "gradient": gradients.gradient,
+        "guided": gradients.guided_backprop,
+        "ig": lambda m, v, t: gradients.integrated_gradients(m, v, t, n_steps=4),
+        "smoothgrad": lambda m, v, t: gradients.smoothgrad(gradients.vanilla_saliency, m, v, t, n_samples=2),
+        "grad_cam": lambda m, v, t: gradients.grad_cam(m, v, t, layer=m[0]),
+        "occlusion": lambda m, v, t: gradients.occlusion(m, v, t, window=3, stride=3),
+    }
+    for name, method in methods.items():
+        single = method(model, x, 1)
+        double = method(model, x.double(), 1)
+        assert double.dtype == torch.float64, name
+        assert next(model.parameters()).dtype == torch.float32, name
+        assert bool(torch.isfinite(double).all()), name
+        if name != "smoothgrad":  # its noise is drawn in x's dtype, so other samples
+            torch.testing.assert_close(double.float(), single, rtol=1e-4, atol=1e-5, msg=name)

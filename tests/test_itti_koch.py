@@ -420,10 +420,11 @@ def test_the_input_is_not_modified():
     "call, error, match",
     [
         (lambda: itti_koch.saliency_map(np.zeros((8, 8, 4), np.float32)), ValueError, "image must have 3 channels"),
-        (lambda: itti_koch.saliency_map(np.full((8, 8, 3), 1000, np.uint16)), ValueError, r"values in \[0, 1\]"),
+        (lambda: itti_koch.saliency_map(np.full((8, 8, 3), 1000.0)), ValueError, r"values in \[0, 1\].*load_image"),
         (lambda: itti_koch.saliency_map(np.full((8, 8, 3), np.nan)), ValueError, "image must not contain NaN"),
         (lambda: itti_koch.saliency_map(np.full((8, 8), np.inf)), ValueError, "image must not contain NaN or inf"),
-        (lambda: itti_koch.saliency_map(np.zeros((8, 8, 3), bool)), TypeError, "image must have a numeric dtype"),
+        (lambda: itti_koch.saliency_map(np.zeros((8, 8, 3), np.int32)), TypeError, "image must be uint8, uint16, bool or floating point"),
+            (lambda: itti_koch.saliency_map(np.zeros((8, 8, 3), object)), TypeError, "image must have a numeric dtype"),
         (lambda: itti_koch.saliency_map(np.zeros((2, 8, 8, 3))), ValueError, "image must have shape"),
         (lambda: itti_koch.itti_koch([[0.0]]), TypeError, "image must be a numpy array"),
         (lambda: itti_koch.saliency_map(np.zeros((8, 8)), sigma=2), TypeError, "unknown parameter.*sigma"),
@@ -455,3 +456,11 @@ def test_the_input_is_not_modified():
 def test_bad_input_raises_a_clear_error(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_uint8_image_gives_the_same_map_as_its_float_version():
+    # design.md, Conventions: uint8 is scaled by 1/255 at the boundary (as scikit-image)
+    levels = np.random.default_rng(0).integers(0, 256, (32, 48, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(
+        itti_koch.saliency_map(levels), itti_koch.saliency_map(levels.astype(np.float32) / np.float32(255))
+    )

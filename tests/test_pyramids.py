@@ -197,8 +197,8 @@ def test_across_scale_add_reduces_with_the_pyramid_and_adds():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: pyramids.gaussian_pyramid(np.zeros((4, 4)), levels=0), ValueError, r"levels must be an integer in \[1, 64\]"),
-        (lambda: pyramids.gaussian_pyramid(np.zeros((4, 4)), levels=10**12), ValueError, "levels must be an integer in"),
+        (lambda: pyramids.gaussian_pyramid(np.zeros((4, 4)), levels=0), ValueError, "levels must be an integer >= 1 and <= 64"),
+        (lambda: pyramids.gaussian_pyramid(np.zeros((4, 4)), levels=10**12), ValueError, "levels must be an integer >= 1 and <= 64, got 1000000000000"),
         (lambda: pyramids.level_shape((480, 640), -1), ValueError, "level must be an integer >= 0"),
         (lambda: pyramids.level_shape(5, 1), TypeError, "shape must be a sequence"),
         (lambda: pyramids.gaussian_pyramid(np.zeros((4, 4)), levels=2.5), TypeError, "levels must be an integer"),
