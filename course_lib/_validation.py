@@ -83,9 +83,13 @@ def _check_real_dtype(array: np.ndarray, name: str) -> None:
         raise TypeError(f"{name} must have a numeric dtype, got {array.dtype}")
 
 
-def _check_finite(array: np.ndarray, name: str) -> None:
-    if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
-        raise ValueError(f"{name} must not contain NaN or inf")
+def _check_finite(array: np.ndarray, name: str, allow_minus_inf: bool = False) -> None:
+    if not np.issubdtype(array.dtype, np.floating) or np.isfinite(array).all():
+        return
+    if allow_minus_inf and not (np.isnan(array).any() or np.isposinf(array).any()):
+        return
+    allowed = " (-inf marks inhibited locations)" if allow_minus_inf else ""
+    raise ValueError(f"{name} must not contain NaN or +inf{allowed}" if allow_minus_inf else f"{name} must not contain NaN or inf")
 
 
 def image_as_float(array: np.ndarray, *, name: str = "image") -> npt.NDArray[np.floating]:
@@ -184,12 +188,16 @@ def check_map(
     ndim: Iterable[int] = (2,),
     name: str = "saliency_map",
     channels: int | None = None,
+    allow_minus_inf: bool = False,
 ) -> npt.NDArray[np.floating]:
     """Check a map of numbers (saliency, density, fixations, features): real and finite.
 
     Unlike :func:`check_image`, values are kept as they are: integers and
     bools become float32 without scaling (a map's values are scores or
     counts, not intensities), floats are returned unchanged.
+
+    ``allow_minus_inf`` accepts −inf (the inhibited locations of a
+    winner-take-all map) while still refusing NaN and +inf.
 
     Raises
     ------
@@ -208,7 +216,7 @@ def check_map(
     _check_real_dtype(array, name)
     if not np.issubdtype(array.dtype, np.floating) or array.dtype == np.float16:
         return array.astype(np.float32)
-    _check_finite(array, name)
+    _check_finite(array, name, allow_minus_inf)
     return array
 
 

@@ -61,6 +61,10 @@ class Localization:
     box: npt.NDArray[np.int64]
 
 
+_MAX_CV_SEED = 2**31 - 1
+"""OpenCV's ``setRNGSeed`` takes a C int."""
+
+
 def _check_quantiles(foreground_quantile: float, background_quantile: float) -> tuple[float, float]:
     fg = check_positive(foreground_quantile, name="foreground_quantile")
     bg = check_positive(background_quantile, name="background_quantile")
@@ -223,7 +227,7 @@ def graphcut_segmentation(
     rgb = check_image(image, ndim=(3,), name="image")
     labels = _check_seeds(seeds, like=rgb)
     iterations = check_count(iterations, name="iterations", minimum=1)
-    seed = check_count(seed, name="seed")
+    seed = check_count(seed, name="seed", minimum=0, maximum=_MAX_CV_SEED)
     if not (labels == FOREGROUND).any() or not (labels == BACKGROUND).any():
         raise ValueError(
             "seeds must hold both foreground (1) and background (-1) seeds, got "
@@ -300,6 +304,8 @@ def largest_component(mask: npt.ArrayLike, *, connectivity: int = 8) -> npt.NDAr
         raise TypeError(f"mask must be a boolean numpy array, got {got}")
     if mask.ndim != 2:
         raise ValueError(f"mask must have shape (H, W), got shape {mask.shape}")
+    if mask.size == 0:  # OpenCV's connectedComponents crashes the interpreter on it
+        raise ValueError(f"mask must not be empty, got shape {mask.shape}")
     _check_connectivity(connectivity)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=connectivity)
     if count <= 1:
@@ -392,7 +398,7 @@ def localize(
     sigma = check_positive(sigma, name="sigma", allow_zero=True)
     iterations = check_count(iterations, name="iterations", minimum=1)
     connectivity = _check_connectivity(connectivity)
-    seed = check_count(seed, name="seed")
+    seed = check_count(seed, name="seed", minimum=0, maximum=_MAX_CV_SEED)
     smoothed = blur_map(values, sigma) if sigma > 0 else values
     seeds = saliency_seeds(
         smoothed, foreground_quantile=foreground_quantile, background_quantile=background_quantile

@@ -207,3 +207,18 @@ def test_class_saliency_explorer_switches_class():
     explorer.children[1].value = 4
     assert f"class {name}" in figure.axes[1].get_title()
     plt.close("all")
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (5, 0), (0, 0)])
+def test_largest_component_refuses_an_empty_mask_instead_of_crashing(shape):
+    # OpenCV's connectedComponentsWithStats segfaults on a 0-pixel image
+    with pytest.raises(ValueError, match="mask must not be empty"):
+        localization.largest_component(np.zeros(shape, bool))
+
+
+def test_graphcut_seed_must_fit_opencv():
+    image = np.zeros((8, 8, 3))
+    seeds = np.zeros((8, 8), np.int8)
+    seeds[0], seeds[-1] = 1, -1
+    with pytest.raises(ValueError, match="seed must be an integer >= 0 and <= 2147483647"):
+        localization.graphcut_segmentation(image, seeds, seed=2**40)
