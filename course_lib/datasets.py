@@ -25,7 +25,7 @@ import numpy.typing as npt
 import torch
 from torch.utils.data import Dataset
 
-from course_lib._validation import check_choice, check_count
+from course_lib._validation import as_generator, check_choice, check_count, check_seed
 from course_lib.images import to_tensor
 
 CLASSES: tuple[str, ...] = (
@@ -163,17 +163,7 @@ _SHAPES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 # generation
 # --------------------------------------------------------------------------
 def _rng(seed: Seed, name: str = "seed") -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, np.random.SeedSequence):
-        return np.random.default_rng(seed)
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(
-            f"{name} must be an int, a numpy SeedSequence or Generator, got {type(seed).__name__}"
-        )
-    if seed < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {seed}")
-    return np.random.default_rng(int(seed))
+    return as_generator(seed, name=name)
 
 
 def _check_size(size: object) -> int:
@@ -450,7 +440,9 @@ def iter_split(
     256
     """
     check_choice(split, SPLITS, name="split")
-    seed = check_count(seed, name="seed")
+    seed = check_seed(seed)
+    if not isinstance(seed, int):
+        raise TypeError(f"seed must be an integer >= 0, got {type(seed).__name__}")
     size = _check_size(size)
     chunk = check_count(start_chunk, name="start_chunk")
     while True:

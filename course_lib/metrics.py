@@ -36,6 +36,9 @@ import numpy.typing as npt
 from scipy.stats import rankdata
 
 from course_lib._validation import (
+    as_generator,
+    check_count,
+    check_shape,
     check_array,
     check_choice,
     check_map,
@@ -48,6 +51,9 @@ EPS = float(np.finfo(np.float64).eps)
 """ε = 2.2204e-16 of MIT's ``KLdiv.m`` and ``InfoGain.m`` (``eps`` in Matlab)."""
 
 SeedLike = Union[int, np.random.Generator, None]
+
+MAX_SPLITS = 10_000
+"""Most random splits of the stepped AUCs (each costs a pass over the fixations)."""
 FixationTable = Union[str, "os.PathLike[str]", Iterable[object]]
 
 
@@ -107,18 +113,8 @@ def _is_constant(values: np.ndarray) -> bool:
     return bool(values.max() == values.min())
 
 
-def _check_int(value: object, *, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def _rng(seed: SeedLike) -> np.random.Generator:
-    if seed is None or isinstance(seed, np.random.Generator):
-        return np.random.default_rng(seed)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
-    return np.random.default_rng(int(seed))
+    return as_generator(seed, allow_none=True)
 
 
 # --------------------------------------------------------------------------
@@ -217,7 +213,7 @@ def _roc_at_steps(
 
 
 def _check_split_options(n_splits: object, step: object) -> tuple[int, float]:
-    n_splits = _check_int(n_splits, name="n_splits", low=1)
+    n_splits = check_count(n_splits, name="n_splits", minimum=1, maximum=MAX_SPLITS)
     step = check_positive(step, name="step")  # type: ignore[arg-type]
     if step > 1:
         raise ValueError(f"step must be in (0, 1], got {step!r}")
@@ -958,13 +954,7 @@ _REGION_SCALE = 1.0 / 32.0
 
 
 def _check_hw(shape: object) -> tuple[int, int]:
-    if (
-        not isinstance(shape, tuple)
-        or len(shape) != 2
-        or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in shape)
-    ):
-        raise ValueError(f"shape must be an (H, W) tuple of integers >= 1, got {shape!r}")
-    return int(shape[0]), int(shape[1])
+    return check_shape(shape, name="shape")
 
 
 def box_mask(shape: tuple[int, int], box: npt.ArrayLike) -> npt.NDArray[np.bool_]:

@@ -123,9 +123,9 @@ def test_mask_boxes_of_an_empty_mask_and_a_single_mask():
         ({"n": 2.0, "seed": 0}, TypeError, "n must be an integer, got float"),
         ({"n": -1, "seed": 0}, ValueError, "n must be an integer >= 0, got -1"),
         ({"n": 1, "seed": 0, "size": 16}, ValueError, r"size must be an integer >= 32 \(pixels\), got 16"),
-        ({"n": 1, "seed": "a"}, TypeError, "seed must be an int, a numpy SeedSequence or Generator, got str"),
-        ({"n": 1, "seed": True}, TypeError, "seed must be an int"),
-        ({"n": 1, "seed": -3}, ValueError, "seed must be a non-negative integer, got -3"),
+        ({"n": 1, "seed": "a"}, TypeError, "seed must be an integer >= 0, a numpy Generator or SeedSequence, got str"),
+        ({"n": 1, "seed": True}, TypeError, "seed must be an integer >= 0"),
+        ({"n": 1, "seed": -3}, ValueError, "seed must be an integer >= 0, got -3"),
     ],
 )
 def test_make_batch_errors(kwargs, error, match):

@@ -207,11 +207,13 @@ def test_stepped_aucs_pin_their_defaults():
     ("kwargs", "error", "match"),
     [
         ({"n_splits": 0}, ValueError, "n_splits must be an integer >= 1"),
-        ({"n_splits": 2.5}, ValueError, "n_splits must be an integer >= 1"),
+        ({"n_splits": 2.5}, TypeError, "n_splits must be an integer, got float"),
+        ({"n_splits": 10**9}, ValueError, "n_splits must be an integer >= 1 and <= 10000"),
         ({"step": 0.0}, ValueError, "step must be a finite number > 0"),
         ({"step": 1.5}, ValueError, r"step must be in \(0, 1\]"),
-        ({"seed": "abc"}, TypeError, "seed must be an int, a numpy Generator or None"),
-        ({"seed": 1.5}, TypeError, "seed must be an int, a numpy Generator or None"),
+        ({"seed": "abc"}, TypeError, "seed must be an integer >= 0, a numpy Generator or SeedSequence, or None"),
+        ({"seed": 1.5}, TypeError, "seed must be an integer >= 0, a numpy Generator or SeedSequence, or None"),
+        ({"seed": -1}, ValueError, "seed must be an integer >= 0, got -1"),
     ],
 )
 def test_stepped_aucs_reject_bad_options(kwargs, error, match):
@@ -645,8 +647,8 @@ def test_box_mask_is_the_box_slice_ends_exclusive():
         ((10, 12), (-1, 3, 5, 9), "box must satisfy"),
         ((10, 12), (2, 3, 5), "box must be 4 integers"),
         ((10, 12), (2.0, 3.0, 5.0, 9.0), "box must be 4 integers"),
-        ((10,), (0, 0, 1, 1), "shape must be an"),
-        ((0, 12), (0, 0, 1, 1), "shape must be an"),
+        ((10,), (0, 0, 1, 1), "shape must be a"),
+        ((0, 12), (0, 0, 1, 1), "shape must be a"),
     ],
 )
 def test_box_mask_refuses_bad_boxes_and_shapes(shape, box, match):
@@ -672,7 +674,7 @@ def test_centre_gaussian_convention_peak_one_on_odd_sizes_and_exp_half_at_sigma(
 def test_centre_gaussian_refuses_bad_arguments():
     with pytest.raises(ValueError, match="sigma must be a finite number > 0"):
         metrics.centre_gaussian((4, 4), sigma=0.0)
-    with pytest.raises(ValueError, match="shape must be an"):
+    with pytest.raises(ValueError, match="shape must be a"):
         metrics.centre_gaussian((4, 4, 3), sigma=1.0)
 
 
