@@ -204,3 +204,45 @@ def torch_generator(seed: object, device: torch.device) -> torch.Generator:
     return generator
 
 
+
+
+BORDER_TYPES = ("replicate", "reflect", "constant")
+"""Padding modes of :func:`gaussian_blur2d` (``torch.nn.functional.pad``'s names)."""
+
+
+def gaussian_blur2d(x: torch.Tensor, sigma: float, *, radius: int, border_type: str = "replicate") -> torch.Tensor:
+    """Separable Gaussian blur of each channel of (B, C, H, W): the one torch blur of course_lib.
+
+    .. math:: g(u) \\propto \\exp\\big(-u^2 / 2\\sigma^2\\big), \\quad |u| \\le r, \\qquad
+              \\tilde x = g \\ast_{cols} (g \\ast_{rows} x)
+
+    The kernel is computed in float64, normalised to sum 1 and cast to x's
+    dtype; rows are filtered first, then columns.
+
+    Convention (kornia's ``gaussian_blur2d(border_type=...)``): ``"replicate"``
+    repeats the edge pixel, so a constant image stays constant (the default;
+    RISE pads with zeros, ``"constant"``); ``"reflect"`` mirrors without
+    repeating the edge and, as it needs a pad smaller than the side, uses
+    ``min(r, side − 1)`` taps each side on short axes, the kernel truncated
+    and renormalised.
+    """
+    if border_type not in BORDER_TYPES:
+        raise ValueError(f"border_type must be one of {BORDER_TYPES}, got {border_type!r}")
+    taps = torch.arange(-radius, radius + 1, dtype=torch.float64)
+    kernel = torch.exp(-(taps**2) / (2 * sigma**2))  # (k,), unnormalised
+    channels = x.shape[1]
+    out = x
+    for axis in (2, 3):  # rows (H), then columns (W)
+        pad = min(radius, x.shape[axis] - 1) if border_type == "reflect" else radius
+        if pad <= 0:
+            continue
+        weight = kernel[radius - pad : radius + pad + 1]
+        weight = (weight / weight.sum()).to(device=x.device, dtype=x.dtype)  # sums to 1
+        if axis == 2:
+            padded = torch.nn.functional.pad(out, (0, 0, pad, pad), mode=border_type)  # (B, C, H + 2p, W)
+            weight = weight.view(1, 1, -1, 1).expand(channels, 1, -1, 1)  # (C, 1, k, 1)
+        else:
+            padded = torch.nn.functional.pad(out, (pad, pad, 0, 0), mode=border_type)  # (B, C, H, W + 2p)
+            weight = weight.view(1, 1, 1, -1).expand(channels, 1, 1, -1)  # (C, 1, 1, k)
+        out = torch.nn.functional.conv2d(padded, weight, groups=channels)  # back to (B, C, H, W)
+    return out

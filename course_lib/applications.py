@@ -3,7 +3,7 @@
 Used in notebook 09 (§1 cropping, §2 retargeting, §3 compression).  Every
 function takes a saliency map that the caller computed with any method of the
 course; :func:`compute_saliency` gets one from a method *name* of the command
-line's registry (:data:`course_lib.cli.METHODS`: ``"lc"``,
+line's registry (:data:`course_lib.methods.METHODS`: ``"lc"``,
 ``"spectral_residual"``, ``"frequency_tuned"``, the OpenCV methods and the
 models that later notebooks register) or from any callable, at the image's
 size.
@@ -79,7 +79,7 @@ def compute_saliency(image: npt.ArrayLike, method: SaliencySource = "spectral_re
     image : ndarray, shape (H, W, 3)
         Course image, float RGB in [0, 1].
     method : str or callable
-        A name in :data:`course_lib.cli.METHODS` (the registry of the
+        A name in :data:`course_lib.methods.METHODS` (the registry of the
         ``saliency-course map --method`` command) or a function
         ``image -> map``.
 
@@ -127,11 +127,11 @@ def compute_saliency(image: npt.ArrayLike, method: SaliencySource = "spectral_re
 
 def _resolve(method: SaliencySource) -> Callable[[np.ndarray], np.ndarray]:
     if isinstance(method, str):
-        # Imported here, not at the top: cli sits above every topic module
-        # (design.md) and registers the later notebooks' models.
-        from course_lib import cli
+        # Imported here, not at the top: the registry imports itti_koch and
+        # baselines, and may register the later notebooks' models.
+        from course_lib import methods
 
-        return cli.resolve_method(method)
+        return methods.resolve_method(method)
     if callable(method):
         return method
     raise TypeError(f"method must be a method name or a callable, got {type(method).__name__}")

@@ -40,7 +40,7 @@ import torch
 from torch import nn
 
 from course_lib._validation import check_count, check_positive, check_seed
-from course_lib._attribution import score_gradient
+from course_lib._attribution import gaussian_blur2d, score_gradient
 
 
 @dataclass(frozen=True)
@@ -117,23 +117,7 @@ def input_normalization(model: nn.Module, *, channels: int = 3) -> tuple[torch.T
 
 def _gaussian_blur(z: torch.Tensor, sigma: float) -> torch.Tensor:
     """Separable Gaussian blur of (B, C, H, W), radius ⌈3σ⌉, reflected borders."""
-    radius = max(1, int(np.ceil(3 * sigma)))
-    offsets = torch.arange(-radius, radius + 1, dtype=z.dtype)
-    kernel = torch.exp(-0.5 * (offsets / sigma) ** 2)
-    kernel = kernel / kernel.sum()  # (k,)
-    channels = z.shape[1]
-    pad_h = min(radius, z.shape[2] - 1)  # reflect padding needs pad < size
-    pad_w = min(radius, z.shape[3] - 1)
-    out = z
-    if pad_w > 0:
-        weight = kernel[radius - pad_w : radius + pad_w + 1]
-        weight = (weight / weight.sum()).reshape(1, 1, 1, -1).repeat(channels, 1, 1, 1)  # (C, 1, 1, k)
-        out = nn.functional.conv2d(nn.functional.pad(out, (pad_w, pad_w, 0, 0), mode="reflect"), weight, groups=channels)
-    if pad_h > 0:
-        weight = kernel[radius - pad_h : radius + pad_h + 1]
-        weight = (weight / weight.sum()).reshape(1, 1, -1, 1).repeat(channels, 1, 1, 1)  # (C, 1, k, 1)
-        out = nn.functional.conv2d(nn.functional.pad(out, (0, 0, pad_h, pad_h), mode="reflect"), weight, groups=channels)
-    return out
+    return gaussian_blur2d(z, sigma, radius=max(1, int(np.ceil(3 * sigma))), border_type="reflect")
 
 
 def _check_targets(target: object) -> list[int]:

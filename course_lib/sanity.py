@@ -46,6 +46,7 @@ from course_lib._attribution import (
     clean_scores,
     eval_mode,
     forward,
+    gaussian_blur2d,
     target_indices,
 )
 from course_lib._validation import check_count, check_positive
@@ -354,16 +355,7 @@ def blur(x: torch.Tensor, *, kernel_size: int = 11, sigma: float = 5.0) -> torch
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd, got {kernel_size}")
     sigma = check_positive(sigma, name="sigma")
-    radius = kernel_size // 2
-    taps = torch.arange(-radius, radius + 1, dtype=torch.float64)
-    kernel = torch.exp(-(taps**2) / (2 * sigma**2))
-    kernel = (kernel / kernel.sum()).to(device=x.device, dtype=x.dtype)  # (k,), sums to 1
-    channels = x.shape[1]
-    padded = F.pad(x.detach(), (radius, radius, radius, radius), mode="replicate")  # (B, C, H + 2r, W + 2r)
-    vertical = kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1)  # (C, 1, k, 1), one per channel
-    horizontal = kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1)  # (C, 1, 1, k)
-    rows = F.conv2d(padded, vertical, groups=channels)  # (B, C, H, W + 2r)
-    return F.conv2d(rows, horizontal, groups=channels)  # (B, C, H, W)
+    return gaussian_blur2d(x.detach(), sigma, radius=kernel_size // 2, border_type="replicate")
 
 
 def _check_saliency(saliency: object, x: torch.Tensor) -> torch.Tensor:
