@@ -57,6 +57,13 @@ def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
             module.training = flag
 
 
+def check_model(model: object) -> nn.Module:
+    """Return ``model`` if it is a ``torch.nn.Module``, else raise ``TypeError``."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    return model
+
+
 def check_input(x: object, *, name: str = "x") -> torch.Tensor:
     """Check a (B, C, H, W) finite floating-point tensor and return it (any float dtype)."""
     return check_tensor(x, name=name, ndim=4)

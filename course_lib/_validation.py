@@ -220,6 +220,30 @@ def check_map(
     return array
 
 
+def check_numbers(values: object, *, name: str, ndim: Iterable[int] | None = None) -> np.ndarray:
+    """Return a number, list or array of finite real numbers as a float64 array.
+
+    Examples
+    --------
+    >>> check_numbers([1, 2.5], name="curve").tolist()
+    [1.0, 2.5]
+    """
+    if isinstance(values, (str, bytes, dict)) or values is None:
+        raise TypeError(f"{name} must be a number, list or array of numbers, got {type(values).__name__}")
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):  # ragged lists
+        raise TypeError(f"{name} must be a list or array of numbers, got {str(values)[:60]}") from None
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if ndim is not None and array.ndim not in tuple(ndim):
+        raise ValueError(f"{name} must have {' or '.join(map(str, ndim))} dimension(s), got shape {array.shape}")
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must not contain NaN or inf")
+    return array
+
+
 def check_unit_range(image: np.ndarray, *, name: str = "image") -> None:
     """Raise ``ValueError`` unless every value of a float ``image`` lies in [0, 1]."""
     low, high = float(image.min()), float(image.max())

@@ -34,6 +34,7 @@ from course_lib._validation import (
     check_count,
     check_image,
     check_map,
+    check_shape,
     check_positive,
     check_same_shape,
 )
@@ -197,9 +198,11 @@ def crop_size(shape: tuple[int, ...], aspect_ratio: float, *, scale: float = 1.0
     factor = check_positive(scale, name="scale")
     if factor > 1:
         raise ValueError(f"scale must be in (0, 1], got {scale!r}")
-    if len(shape) < 2 or min(shape[:2]) < 1:
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
+        raise TypeError(f"shape must be a sequence (H, W, ...) of integers, got {type(shape).__name__}")
+    if len(shape) < 2:
         raise ValueError(f"shape must start with a positive height and width, got {tuple(shape)}")
-    height, width = int(shape[0]), int(shape[1])
+    height, width = check_shape(tuple(shape[:2]), name="shape")
     if ratio <= width / height:
         full_h, full_w = height, height * ratio
     else:
@@ -349,9 +352,11 @@ def kept_fraction(saliency_map: npt.ArrayLike, box: tuple[int, int, int, int]) -
     0.75
     """
     checked = _check_map(saliency_map)
+    if isinstance(box, (str, bytes)) or not hasattr(box, "__len__"):
+        raise TypeError(f"box must be (row0, col0, row1, col1), got {type(box).__name__}")
     if len(box) != 4:
         raise ValueError(f"box must be (row0, col0, row1, col1), got {box!r}")
-    row0, col0, row1, col1 = (int(value) for value in box)
+    row0, col0, row1, col1 = (check_count(value, name="box") for value in box)
     if not (0 <= row0 < row1 <= checked.shape[0] and 0 <= col0 < col1 <= checked.shape[1]):
         raise ValueError(f"box must lie inside saliency_map of shape {checked.shape}, got {box!r}")
     total = float(checked.sum(dtype=np.float64))

@@ -386,6 +386,8 @@ def mask_boxes(masks: np.ndarray) -> npt.NDArray[np.int64]:
         raise TypeError(f"masks must be a boolean numpy array, got {got}")
     if masks.ndim not in (2, 3):
         raise ValueError(f"masks must have shape (H, W) or (N, H, W), got shape {masks.shape}")
+    if masks.shape[-1] == 0 or masks.shape[-2] == 0:
+        raise ValueError(f"masks must not be empty, got shape {masks.shape}")
     single = masks.ndim == 2
     stack = masks[None] if single else masks
     any_row, any_col = stack.any(axis=2), stack.any(axis=1)  # (N, H), (N, W)

@@ -428,11 +428,26 @@ def _default_radius(sigma: float, gamma: float = 1.0) -> int:
     return max(1, math.ceil(3.0 * sigma * max(1.0, 1.0 / gamma)))
 
 
+MIN_SIGMA = 1e-3
+"""Smallest Gabor σ in pixels (below it σ² underflows the envelope)."""
+
+MAX_RADIUS = 1024
+"""Largest Gabor kernel radius: a (2·1024 + 1)² kernel."""
+
+
 def _check_radius(radius: object, sigma: float, gamma: float) -> int:
     if radius is None:
-        return _default_radius(sigma, gamma)
-    if isinstance(radius, bool) or not isinstance(radius, (int, np.integer)) or radius < 1:
-        raise ValueError(f"radius must be an integer >= 1 or None, got {radius!r}")
+        value = _default_radius(sigma, gamma)
+        if value > MAX_RADIUS:
+            raise ValueError(
+                f"sigma and gamma must give a kernel radius 3·sigma·max(1, 1/gamma) <= {MAX_RADIUS}, "
+                f"got sigma={sigma!r}, gamma={gamma!r} (radius {value})"
+            )
+        return value
+    if isinstance(radius, (bool, np.bool_)) or not isinstance(radius, (int, np.integer)):
+        raise TypeError(f"radius must be an integer >= 1 or None, got {type(radius).__name__}")
+    if not 1 <= radius <= MAX_RADIUS:
+        raise ValueError(f"radius must be an integer >= 1 and <= {MAX_RADIUS}, or None, got {radius!r}")
     return int(radius)
 
 
@@ -530,6 +545,8 @@ def gabor_kernel(
     (0.0395, 0.0351)
     """
     sigma = check_positive(sigma, name="sigma")
+    if not MIN_SIGMA <= sigma <= MAX_RADIUS:
+        raise ValueError(f"sigma must be a finite number > 0 in [{MIN_SIGMA:g}, {MAX_RADIUS}] (pixels), got {sigma!r}")
     theta = _check_theta(theta)
     frequency = _check_frequency(frequency)
     gamma = check_positive(gamma, name="gamma")

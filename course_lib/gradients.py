@@ -53,6 +53,7 @@ from course_lib._attribution import (
     Target,
     check_baseline,
     check_input,
+    check_model,
     check_scores,
     chunk_rows,
     clean_scores,
@@ -648,6 +649,7 @@ def _relu_backward_rule(model: nn.Module, rule: str) -> Iterator[None]:
     Tensor hooks, not module backward hooks, so in-place ReLUs work
     (pytorch#61519).  Every hook is removed on exit, also after an error.
     """
+    check_model(model)
     handles = []
     inputs_seen: dict[int, list[torch.Tensor]] = {}
 
@@ -820,6 +822,7 @@ def deconvnet(model: nn.Module, x: torch.Tensor, target: Target) -> torch.Tensor
 
 def _resolve_layer(model: nn.Module, layer: object) -> nn.Module:
     """``layer`` as a submodule of ``model`` (given as a module or a dotted name)."""
+    check_model(model)
     if isinstance(layer, str):
         try:
             return model.get_submodule(layer)
@@ -1006,9 +1009,11 @@ def occlusion_passes(shape: Sequence[int], *, window: object, stride: object) ->
     >>> occlusion_passes((1, 3, 64, 64), window=(3, 8, 8), stride=(3, 4, 4))
     226
     """
-    sizes = tuple(int(d) for d in shape)[-3:]
-    if len(sizes) != 3:
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
+        raise TypeError(f"shape must be (B, C, H, W) or (C, H, W), got {type(shape).__name__}")
+    if len(shape) not in (3, 4):
         raise ValueError(f"shape must be (B, C, H, W) or (C, H, W), got {tuple(shape)}")
+    sizes = tuple(check_count(d, name="shape", minimum=1) for d in shape)[-3:]
     starts = _occlusion_geometry(sizes, window, stride)  # type: ignore[arg-type]
     return 1 + math.prod(len(axis) for axis in starts)
 

@@ -42,5 +42,5 @@ def resolve_method(name: str) -> Callable[[np.ndarray], np.ndarray]:
     'lc_saliency'
     """
     if not isinstance(name, str) or name not in METHODS:
-        raise ValueError(f"method must be one of {sorted(METHODS)}, got {name!r}")
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got name={name!r}")
     return METHODS[name]

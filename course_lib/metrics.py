@@ -42,6 +42,7 @@ from course_lib._validation import (
     check_array,
     check_choice,
     check_map,
+    check_number,
     check_positive,
     check_same_shape,
 )
@@ -1169,7 +1170,15 @@ def mean_scores(scores: Iterable[Mapping[str, float]]) -> dict[str, float]:
     >>> mean_scores([{"nss": 1.0, "pointing": 1.0}, {"nss": 2.0, "pointing": 0.0}])
     {'nss': 1.5, 'pointing': 0.5}
     """
-    rows = [dict(row) for row in scores]
+    if isinstance(scores, (str, bytes, Mapping)) or not hasattr(scores, "__iter__"):
+        raise TypeError(f"scores must be an iterable of mappings (metric name -> value), got {type(scores).__name__}")
+    rows = list(scores)
+    for number, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise TypeError(f"scores must hold mappings, got {type(row).__name__} in position {number}")
+        for key, value in row.items():
+            check_number(value, name=f"scores[{number}][{key!r}]")
+    rows = [dict(row) for row in rows]
     if not rows:
         raise ValueError("scores must hold at least one mapping of metric names to values, got none")
     keys = list(rows[0])

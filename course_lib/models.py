@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from course_lib import datasets
-from course_lib._attribution import eval_mode
+from course_lib._attribution import check_scores, eval_mode
 from course_lib._validation import check_count, check_image, check_positive
 from course_lib.images import to_tensor
 
@@ -202,6 +202,8 @@ def count_parameters(model: nn.Module) -> int:
     >>> count_parameters(nn.Linear(3, 2))
     8
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
@@ -232,7 +234,8 @@ def channel_stats(images: np.ndarray) -> tuple[tuple[float, ...], tuple[float, .
     >>> mean, std
     ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
     """
-    flat = np.asarray(images, dtype=np.float64).reshape(-1, images.shape[-1])
+    checked = check_image(images, ndim=(4,), name="images", channels=None)
+    flat = checked.astype(np.float64).reshape(-1, checked.shape[-1])
     return tuple(float(m) for m in flat.mean(0)), tuple(float(s) for s in flat.std(0))
 
 
@@ -412,7 +415,7 @@ def predict(model: nn.Module, images: np.ndarray, *, batch_size: int = 256) -> n
         raise ValueError(f"images must have shape (N, H, W, 3), got shape {images.shape}")
     with eval_mode(model):  # every submodule's mode restored afterwards
         out = [
-            model(to_tensor(images[i : i + batch_size])).argmax(1)  # (b, n_classes) -> (b,)
+            check_scores(model(to_tensor(images[i : i + batch_size])), len(images[i : i + batch_size])).argmax(1)  # (b, K) -> (b,)
             for i in range(0, len(images), batch_size)
         ]
     return torch.cat(out).numpy()
@@ -426,6 +429,8 @@ def accuracy(model: nn.Module, batch: datasets.ShapesBatch, *, batch_size: int =
     >>> accuracy(load_model(), datasets.make_split(20, split="test")) >= 0.9
     True
     """
+    if not isinstance(batch, datasets.ShapesBatch):
+        raise TypeError(f"batch must be a datasets.ShapesBatch, got {type(batch).__name__}")
     if len(batch) == 0:
         raise ValueError("batch must hold at least one image, got 0")
     return float((predict(model, batch.images, batch_size=batch_size) == batch.labels).mean())

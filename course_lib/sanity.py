@@ -49,7 +49,7 @@ from course_lib._attribution import (
     gaussian_blur2d,
     target_indices,
 )
-from course_lib._validation import check_count, check_positive
+from course_lib._validation import check_count, check_numbers, check_positive
 from course_lib.gradients import AttributionFn
 
 
@@ -593,7 +593,7 @@ def auc(curve: npt.ArrayLike) -> float | npt.NDArray[np.float64]:
     >>> auc([[1.0, 1.0], [0.0, 1.0]]).tolist()
     [1.0, 0.5]
     """
-    values = np.asarray(curve, dtype=np.float64)
+    values = check_numbers(curve, name="curve")
     if values.ndim not in (1, 2) or values.shape[-1] < 2:
         raise ValueError(f"curve must have shape (n,) or (B, n) with n >= 2, got {values.shape}")
     if not np.isfinite(values).all():

@@ -12,6 +12,9 @@ from typing import Any, Callable, Mapping
 
 from course_lib._validation import check_count
 
+MAX_REPEAT = 100_000
+"""Most repetitions (rounds, block, warmup) one timing call makes: bounds its loops."""
+
 
 def median_ms(fn: Callable[..., Any], *args: Any, repeat: int = 5, warmup: int = 1, **kwargs: Any) -> float:
     """Median wall-clock time of ``fn(*args, **kwargs)`` in milliseconds.
@@ -40,8 +43,8 @@ def median_ms(fn: Callable[..., Any], *args: Any, repeat: int = 5, warmup: int =
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
-    repeat = check_count(repeat, name="repeat", minimum=1)
-    warmup = check_count(warmup, name="warmup", minimum=0)
+    repeat = check_count(repeat, name="repeat", minimum=1, maximum=MAX_REPEAT)
+    warmup = check_count(warmup, name="warmup", minimum=0, maximum=MAX_REPEAT)
     return interleaved_median_ms({"fn": lambda: fn(*args, **kwargs)}, rounds=1, block=repeat, warmup=warmup)["fn"]
 
 
@@ -80,9 +83,9 @@ def interleaved_median_ms(
     >>> sorted(times), all(t >= 0 for t in times.values())
     (['max', 'sum'], True)
     """
-    rounds = check_count(rounds, name="rounds", minimum=1)
-    block = check_count(block, name="block", minimum=1)
-    warmup = check_count(warmup, name="warmup", minimum=0)
+    rounds = check_count(rounds, name="rounds", minimum=1, maximum=MAX_REPEAT)
+    block = check_count(block, name="block", minimum=1, maximum=MAX_REPEAT)
+    warmup = check_count(warmup, name="warmup", minimum=0, maximum=MAX_REPEAT)
     if not isinstance(calls, Mapping):
         raise TypeError(f"calls must be a dict of name -> callable, got {type(calls).__name__}")
     if not calls:
