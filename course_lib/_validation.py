@@ -45,8 +45,14 @@ import numpy.typing as npt
 
 SeedLike = Union[int, np.integer, np.random.Generator, np.random.SeedSequence, None]
 
-MAX_IMAGE_PIXELS = 2**28
-"""Largest H·W a shape argument may ask for (a 16k × 16k image): bounds memory and loops."""
+MAX_IMAGE_PIXELS = 2**26
+"""Largest H·W (or N·H·W) an argument may ask for (an 8k × 8k image, 0.8 GB as float32 RGB): bounds memory."""
+
+MAX_ITERATIONS = 100_000
+"""Most steps, samples or iterations an iterative method accepts: bounds its loop."""
+
+MAX_SIGMA = 1e6
+"""Largest Gaussian σ in pixels an analytic formula accepts (σ² stays far from overflow)."""
 
 _HINT = "use course_lib.images.load_image to convert integer or other images"
 

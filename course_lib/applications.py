@@ -265,7 +265,7 @@ def window_sums(saliency_map: npt.ArrayLike, height: int, width: int) -> npt.NDA
     width = check_count(width, name="width", minimum=1)
     if height > checked.shape[0] or width > checked.shape[1]:
         raise ValueError(
-            f"the window ({height}, {width}) must fit in saliency_map of shape {checked.shape}"
+            f"height and width (the window ({height}, {width})) must fit in saliency_map of shape {checked.shape}"
         )
     table = np.zeros((checked.shape[0] + 1, checked.shape[1] + 1), dtype=np.float64)
     table[1:, 1:] = checked.astype(np.float64).cumsum(axis=0).cumsum(axis=1)

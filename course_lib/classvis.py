@@ -31,6 +31,8 @@ its own input space (mean 0, std 1), which is how the linear-model oracle
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -39,7 +41,7 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
-from course_lib._validation import check_count, check_positive, check_seed
+from course_lib._validation import MAX_IMAGE_PIXELS, MAX_ITERATIONS, check_count, check_positive, check_seed
 from course_lib._attribution import gaussian_blur2d, score_gradient
 
 
@@ -124,14 +126,14 @@ def _check_targets(target: object) -> list[int]:
     if isinstance(target, (bool, np.bool_)):
         raise TypeError(f"target must be an int or a sequence of ints, got {target!r}")
     if isinstance(target, (int, np.integer)):
-        return [int(target)]
+        return [check_count(target, name="target", maximum=2**62)]
     if isinstance(target, (list, tuple, np.ndarray, torch.Tensor)):
         values = list(np.asarray(target.detach().cpu() if isinstance(target, torch.Tensor) else target).reshape(-1))
         if not values:
             raise ValueError("target must name at least one class, got an empty sequence")
         if any(isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) for v in values):
             raise TypeError(f"target must hold integers, got {list(values)}")
-        return [int(v) for v in values]
+        return [check_count(v, name="target", maximum=2**62) for v in values]
     raise TypeError(f"target must be an int or a sequence of ints, got {type(target).__name__}")
 
 
@@ -256,15 +258,19 @@ def visualize_class(
             f"lam * step_size must be < 1 for the ascent to converge, got {lam!r} * {step_size!r}; "
             "lower the step size"
         )
-    n_steps = check_count(n_steps, name="n_steps", minimum=1)
+    n_steps = check_count(n_steps, name="n_steps", minimum=1, maximum=MAX_ITERATIONS)
     if (
         not isinstance(image_shape, (tuple, list))
         or len(image_shape) != 3
         or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in image_shape)
     ):
         raise ValueError(f"image_shape must be three positive ints (C, H, W), got {image_shape!r}")
-    jitter = check_count(jitter, name="jitter")
+    if len(targets) * math.prod(int(s) for s in image_shape) > MAX_IMAGE_PIXELS:
+        raise ValueError(f"image_shape must have at most {MAX_IMAGE_PIXELS} values per class, got {image_shape!r}")
+    jitter = check_count(jitter, name="jitter", maximum=max(int(s) for s in image_shape[1:]))
     blur_sigma = check_positive(blur_sigma, name="blur_sigma", allow_zero=True)
+    if blur_sigma > max(int(s) for s in image_shape[1:]):
+        raise ValueError(f"blur_sigma must be at most the image side {max(image_shape[1:])}, got {blur_sigma!r}")
     seed = check_seed(seed)
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import torch
 from torch.utils.data import Dataset
 
-from course_lib._validation import as_generator, check_choice, check_count, check_seed
+from course_lib._validation import MAX_IMAGE_PIXELS, as_generator, check_choice, check_count, check_seed
 from course_lib.images import to_tensor
 
 CLASSES: tuple[str, ...] = (
@@ -166,11 +166,24 @@ def _rng(seed: Seed, name: str = "seed") -> np.random.Generator:
     return as_generator(seed, name=name)
 
 
+MAX_SIZE = 1024
+"""Largest image side of the synthetic dataset (the course uses 64)."""
+
+
 def _check_size(size: object) -> int:
     size = check_count(size, name="size")
     if size < 32:
         raise ValueError(f"size must be an integer >= 32 (pixels), got {size}")
+    if size > MAX_SIZE:
+        raise ValueError(f"size must be an integer >= 32 and <= {MAX_SIZE} (pixels), got {size}")
     return size
+
+
+def _check_n(n: object, size: int) -> int:
+    n = check_count(n, name="n")
+    if n * size * size > MAX_IMAGE_PIXELS:
+        raise ValueError(f"n must be at most {MAX_IMAGE_PIXELS // (size * size)} images of {size}×{size}, got {n}")
+    return n
 
 
 def _bilinear_matrix(n_out: int, n_in: int) -> np.ndarray:
@@ -318,8 +331,8 @@ def make_batch(n: int, *, seed: Seed, size: int = IMAGE_SIZE) -> ShapesBatch:
     >>> bool(np.array_equal(make_batch(3, seed=7).images, make_batch(3, seed=7).images))
     True
     """
-    n = check_count(n, name="n")
     size = _check_size(size)
+    n = _check_n(n, size)
     rng = _rng(seed)
 
     labels = rng.permutation(np.arange(n) % len(CLASSES)).astype(np.int64)
@@ -481,7 +494,7 @@ def make_split(n: int, *, split: str = "train", seed: int = 0, size: int = IMAGE
     >>> bool(np.array_equal(small.images, large.images[:2]))
     True
     """
-    n = check_count(n, name="n")
+    n = _check_n(n, _check_size(size))
     stream = iter_split(split=split, seed=seed, size=size)
     chunks = [next(stream) for _ in range(-(-n // CHUNK_SIZE))]
     if not chunks:

@@ -435,6 +435,13 @@ MAX_RADIUS = 1024
 """Largest Gabor kernel radius: a (2·1024 + 1)² kernel."""
 
 
+def _check_gabor_sigma(sigma: object) -> float:
+    value = check_positive(sigma, name="sigma")
+    if not MIN_SIGMA <= value <= MAX_RADIUS:
+        raise ValueError(f"sigma must be a finite number > 0 in [{MIN_SIGMA:g}, {MAX_RADIUS}] (pixels), got {sigma!r}")
+    return value
+
+
 def _check_radius(radius: object, sigma: float, gamma: float) -> int:
     if radius is None:
         value = _default_radius(sigma, gamma)
@@ -544,9 +551,7 @@ def gabor_kernel(
     >>> round(float(kernel.real[6, 6]), 4), round(float(kernel.imag[6, 7]), 4)
     (0.0395, 0.0351)
     """
-    sigma = check_positive(sigma, name="sigma")
-    if not MIN_SIGMA <= sigma <= MAX_RADIUS:
-        raise ValueError(f"sigma must be a finite number > 0 in [{MIN_SIGMA:g}, {MAX_RADIUS}] (pixels), got {sigma!r}")
+    sigma = _check_gabor_sigma(sigma)
     theta = _check_theta(theta)
     frequency = _check_frequency(frequency)
     gamma = check_positive(gamma, name="gamma")
@@ -641,7 +646,7 @@ def orientation_pyramid(
     (True, True)
     """
     theta = _check_theta(theta)
-    sigma = check_positive(sigma, name="sigma")
+    sigma = _check_gabor_sigma(sigma)
     frequency = _check_frequency(frequency)
     if not isinstance(intensity_pyramid, (list, tuple)) or len(intensity_pyramid) == 0:
         raise TypeError(

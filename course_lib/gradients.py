@@ -63,7 +63,7 @@ from course_lib._attribution import (
     target_indices,
     torch_generator,
 )
-from course_lib._validation import check_choice, check_count, check_positive
+from course_lib._validation import MAX_ITERATIONS, check_choice, check_count, check_positive
 
 
 
@@ -291,14 +291,26 @@ def finite_difference_gradient(
     >>> [round(v, 6) for v in fd.flatten().tolist()]  # tanh'(0) = 1, so the weights
     [1.0, 2.0]
     """
+    check_model(model)
     check_input(x)
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not (np.isfinite(eps) and eps > 0):
+    if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, (int, float, np.integer, np.floating)):
+        raise TypeError(f"eps must be a number, got {type(eps).__name__}")
+    if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
+    batch_size = check_count(batch_size, name="batch_size", minimum=1)
+    max_evaluations = check_count(max_evaluations, name="max_evaluations", minimum=1)
     batch, channels, height, width = x.shape
     if elements is None:
         flat = torch.arange(channels * height * width)
     else:
-        coords = torch.as_tensor(np.asarray(elements, dtype=np.int64).reshape(-1, 3))
+        if isinstance(elements, (str, bytes)) or not hasattr(elements, "__len__"):
+            raise TypeError(f"elements must be a sequence of (channel, row, col) triples, got {type(elements).__name__}")
+        raw = np.asarray(elements)
+        if raw.dtype.kind not in "iu" and raw.size:
+            raise TypeError(f"elements must hold integer (channel, row, col) triples, got {str(elements)[:80]}")
+        coords = torch.as_tensor(raw.astype(np.int64).reshape(-1, 3) if raw.size % 3 == 0 else raw.astype(np.int64))
+        if coords.ndim != 2:
+            raise ValueError(f"elements must be (channel, row, col) triples, got shape {raw.shape}")
         upper = torch.tensor([channels, height, width])
         if coords.shape[0] == 0 or bool(((coords < 0) | (coords >= upper)).any()):
             raise ValueError(
@@ -316,7 +328,7 @@ def finite_difference_gradient(
     device = next((p.device for p in double.parameters()), x.device)
     with eval_mode(double), torch.inference_mode(False), torch.no_grad():
         point = x.detach().to(device=device, dtype=torch.float64).reshape(batch, -1)  # (B, CHW)
-        indices = target_indices(target, double(point.reshape(x.shape)))  # (B,)
+        indices = target_indices(target, check_scores(double(point.reshape(x.shape)), batch))  # (B,)
         result = torch.empty(batch, flat.numel(), dtype=torch.float64)
         step = max(1, batch_size // 2)
         for b in range(batch):
@@ -447,7 +459,7 @@ def smoothgrad(
             f"attribution_fn must be callable (model, x, target) -> Tensor, got {type(attribution_fn).__name__}"
         )
     check_input(x)
-    n_samples = check_count(n_samples, name="n_samples", minimum=1)
+    n_samples = check_count(n_samples, name="n_samples", minimum=1, maximum=MAX_ITERATIONS)
     noise_level = check_positive(noise_level, name="noise_level", allow_zero=True)
     chunk = chunk_rows(batch_size, x)
     generator = torch_generator(seed, x.device)
@@ -596,7 +608,7 @@ def integrated_gradients(
     """
     check_input(x)
     check_choice(method, IG_METHODS, name="method")
-    n_steps = check_count(n_steps, name="n_steps", minimum=2 if method == "riemann_trapezoid" else 1)
+    n_steps = check_count(n_steps, name="n_steps", minimum=2 if method == "riemann_trapezoid" else 1, maximum=MAX_ITERATIONS)
     base = check_baseline(baseline, x)  # (B, C, H, W)
     chunk = chunk_rows(batch_size, x)
     batch = x.shape[0]

@@ -273,6 +273,10 @@ def rgb_to_bgr(image: np.ndarray) -> np.ndarray:
     array = check_array(image, name="image")
     if array.ndim != 3 or array.shape[2] != 3:
         raise ValueError(f"image must have shape (H, W, 3), got shape {array.shape}")
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+        raise TypeError(f"image must have a real numeric dtype, got {array.dtype}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError("image must not contain NaN or inf")
     return np.ascontiguousarray(array[:, :, ::-1])
 
 
@@ -336,6 +340,8 @@ def to_numpy(tensor) -> np.ndarray:
     if tensor.is_complex() or tensor.dtype == torch.bool:
         raise TypeError(f"tensor must be real and numeric, got dtype {tensor.dtype}")
     array = tensor.detach().cpu().numpy().astype(np.float32)
+    if not np.isfinite(array).all():
+        raise ValueError("tensor must not contain NaN or inf (or values beyond float32)")
     if array.ndim == 4:
         return np.ascontiguousarray(array.transpose(0, 2, 3, 1))
     return array

@@ -413,6 +413,9 @@ def predict(model: nn.Module, images: np.ndarray, *, batch_size: int = 256) -> n
     images = check_image(images, ndim=(4,), name="images", channels=None)
     if images.shape[3] != 3:
         raise ValueError(f"images must have shape (N, H, W, 3), got shape {images.shape}")
+    size = model.config["size"] if isinstance(model, ShapesCNN) else None
+    if size is not None and images.shape[1:3] != (size, size):
+        raise ValueError(f"images must be {size}×{size} for this ShapesCNN, got shape {images.shape}")
     with eval_mode(model):  # every submodule's mode restored afterwards
         out = [
             check_scores(model(to_tensor(images[i : i + batch_size])), len(images[i : i + batch_size])).argmax(1)  # (b, K) -> (b,)

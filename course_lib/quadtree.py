@@ -221,20 +221,20 @@ def decompose(
     )]
 
 
-def _leaves_array(leaves: object) -> np.ndarray:
+def _leaves_array(leaves: object, name: str = "leaves") -> np.ndarray:
     if isinstance(leaves, (str, bytes)) or not hasattr(leaves, "__len__"):
-        raise TypeError(f"leaves must be a list of (row, col, size) or an (N', 3) array, got {type(leaves).__name__}")
+        raise TypeError(f"{name} must be a list of (row, col, size) or an (N', 3) array, got {type(leaves).__name__}")
     try:
         raw = np.asarray(leaves)
         if raw.dtype.kind not in "iu" and not (raw.size == 0 and raw.dtype.kind == "f"):
             raise TypeError
     except (TypeError, ValueError, OverflowError):
-        raise TypeError(f"leaves must hold integer triples (row, col, size), got {str(leaves)[:80]}") from None
+        raise TypeError(f"{name} must hold integer triples (row, col, size), got {str(leaves)[:80]}") from None
     if raw.ndim not in (1, 2) or (raw.ndim == 2 and raw.shape[1] != 3) or (raw.ndim == 1 and raw.size not in (0, 3)):
-        raise ValueError(f"leaves must have shape (N', 3), got shape {raw.shape}")
+        raise ValueError(f"{name} must have shape (N', 3), got shape {raw.shape}")
     array = raw.astype(np.int64).reshape(-1, 3)
     if array.size and (array[:, 2].min() < 1 or array[:, :2].min() < 0):
-        raise ValueError("leaves must hold (row, col, size) with row, col >= 0 and size >= 1")
+        raise ValueError(f"{name} must hold (row, col, size) with row, col >= 0 and size >= 1")
     return array
 
 
@@ -355,8 +355,8 @@ def psnr(
 
     a = check_map(reference, ndim=(1, 2, 3), name="reference").astype(np.float64)
     b = check_map(approximation, ndim=(1, 2, 3), name="approximation").astype(np.float64)
-    data_range = check_positive(data_range, name="data_range")
-    max_db = check_positive(max_db, name="max_db")
+    data_range = check_number(data_range, name="data_range", minimum=0.0, maximum=1e100, open_minimum=True)
+    max_db = check_number(max_db, name="max_db", minimum=0.0, maximum=1e6, open_minimum=True)
     if a.shape != b.shape:
         raise ValueError(f"reference and approximation must have the same shape, got {a.shape} and {b.shape}")
     if np.array_equal(a, b):
@@ -918,7 +918,7 @@ def occlusion_drops(
         Costs n forward passes, plus one for the clean image.
     """
     x, target, fill, batch_size, clean = _check_occlusion(model, x, target, baseline, batch_size)
-    array = _leaves_array(boxes)
+    array = _leaves_array(boxes, name="boxes")
     height, width = x.shape[2:]
     if len(array) and ((array[:, 0] >= height).any() or (array[:, 1] >= width).any()):
         raise ValueError(f"boxes must start inside x's {height}×{width} image, got {array.tolist()!r:.80}")

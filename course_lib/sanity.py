@@ -49,7 +49,7 @@ from course_lib._attribution import (
     gaussian_blur2d,
     target_indices,
 )
-from course_lib._validation import check_count, check_numbers, check_positive
+from course_lib._validation import MAX_SIGMA, check_count, check_number, check_numbers, check_positive
 from course_lib.gradients import AttributionFn
 
 
@@ -258,6 +258,8 @@ def parameter_randomization(
             f"attribution_fn must be callable (model, x, target) -> Tensor, got {type(attribution_fn).__name__}"
         )
     check_input(x)
+    if layers is not None and (isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__")):
+        raise TypeError(f"layers must be a list of submodule names or None, got {type(layers).__name__}")
     names = randomizable_layers(model) if layers is None else list(layers)
     if not names:
         raise ValueError("layers must name at least one module with parameters to re-initialise, got none")
@@ -354,12 +356,14 @@ def blur(x: torch.Tensor, *, kernel_size: int = 11, sigma: float = 5.0) -> torch
     kernel_size = check_count(kernel_size, name="kernel_size", minimum=1)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd, got {kernel_size}")
-    sigma = check_positive(sigma, name="sigma")
+    sigma = check_number(sigma, name="sigma", minimum=1e-3, maximum=MAX_SIGMA)
     return gaussian_blur2d(x.detach(), sigma, radius=kernel_size // 2, border_type="replicate")
 
 
 def _check_saliency(saliency: object, x: torch.Tensor) -> torch.Tensor:
     if isinstance(saliency, np.ndarray):
+        if saliency.dtype == bool or not np.issubdtype(saliency.dtype, np.number) or np.iscomplexobj(saliency):
+            raise TypeError(f"saliency must hold real numbers, got dtype {saliency.dtype}")
         saliency = torch.from_numpy(saliency)
     if not isinstance(saliency, torch.Tensor):
         raise TypeError(f"saliency must be a tensor or ndarray of shape (B, H, W), got {type(saliency).__name__}")

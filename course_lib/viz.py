@@ -237,7 +237,8 @@ def plot_timings(
         values = _sequence(times, name=f"timings_ms[{label!r}]")
         if len(values) > len(sizes) or (values <= 0).any():
             raise ValueError(
-                f"timings_ms[{label!r}] must hold at most {len(sizes)} times > 0 (one per size), got {values.tolist()}"
+                f"timings_ms[{label!r}] must hold times > 0, at most one per entry of sizes ({len(sizes)}), "
+                f"got {values.tolist()}"
             )
     _check_text(title, name="title")
     _check_text(xlabel, name="xlabel")
@@ -553,7 +554,7 @@ def show_method_grid(
     maps = {name: check_map(m, ndim=(3,), name=f"maps[{name!r}]", allow_minus_inf=True) for name, m in maps.items()}
     for name, m in maps.items():
         if len(m) != n:
-            raise ValueError(f"maps[{name!r}] must hold one map per image ({n}), got shape {m.shape}")
+            raise ValueError(f"maps[{name!r}] must hold one map per image of images ({n}), got shape {m.shape}")
     _check_cmap(cmap)
     panel_size = check_number(panel_size, name="panel_size", minimum=0.1, maximum=100)
     _check_text(suptitle, name="suptitle", optional=True)

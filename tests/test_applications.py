@@ -126,7 +126,7 @@ def test_crop_refuses_bad_arguments():
         applications.saliency_crop(np.ones((4, 4, 3)), 1.0)
     with pytest.raises(ValueError, match="shape must start with a positive height"):
         applications.crop_size((0, 4), 1.0)
-    with pytest.raises(ValueError, match=r"the window \(11, 2\) must fit"):
+    with pytest.raises(ValueError, match=r"height and width \(the window \(11, 2\)\) must fit"):
         applications.window_sums(saliency, 11, 2)
     with pytest.raises(ValueError, match="height must be an integer >= 1"):
         applications.window_sums(saliency, 0, 2)

@@ -310,7 +310,7 @@ def test_importing_the_widgets_leaves_torch_unimported():
         (lambda: viz.show_grid([np.zeros((2, 2))]), TypeError, "panels must be a mapping"),
         (lambda: viz.show_grid({"a": np.zeros((2, 2))}, ncols=0), ValueError, "ncols must be an integer >= 1"),
         (lambda: viz.plot_timings([0, 10], {"a": [1.0]}), ValueError, "sizes must be > 0"),
-        (lambda: viz.plot_timings([1, 10], {"a": [1.0, 2.0, 3.0]}), ValueError, r"timings_ms\['a'\] must hold at most 2"),
+        (lambda: viz.plot_timings([1, 10], {"a": [1.0, 2.0, 3.0]}), ValueError, r"timings_ms\['a'\] must hold times > 0, at most one per entry of sizes \(2\)"),
         (lambda: viz.show_leaves(np.zeros((4, 4)), [(0, 0)]), ValueError, r"leaves must have shape \(k, 3\)"),
         (lambda: viz.show_scanpath(np.zeros((4, 4)), [(np.nan, 0)]), ValueError, "fixations must not contain NaN"),
         (lambda: viz.show_seeds(np.zeros((4, 4, 3)), np.full((4, 4), 2)), ValueError, "seeds must hold only -1, 0 and 1"),
