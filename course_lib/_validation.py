@@ -311,9 +311,10 @@ def check_count(value: object, *, name: str, minimum: int = 0, maximum: int | No
     if not _is_int(value):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     number = int(value)  # type: ignore[arg-type]
-    if number < minimum or (maximum is not None and number > maximum):
-        bound = f">= {minimum}" if maximum is None else f">= {minimum} and <= {maximum}"
-        raise ValueError(f"{name} must be an integer {bound}, got {number}")
+    if number < minimum:  # name the bound that was crossed
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {number}")
+    if maximum is not None and number > maximum:
+        raise ValueError(f"{name} must be an integer >= {minimum} and <= {maximum}, got {number}")
     return number
 
 
@@ -339,15 +340,11 @@ def check_number(
     too_low = number <= minimum if open_minimum else number < minimum
     too_high = number >= maximum if open_maximum else number > maximum
     if not math.isfinite(number) or too_low or too_high:
-        if math.isinf(minimum) and math.isinf(maximum):
-            bound = "a finite number"
-        elif math.isinf(maximum):
-            bound = f"a finite number {'>' if open_minimum else '>='} {minimum:g}"
-        elif math.isinf(minimum):
-            bound = f"a finite number {'<' if open_maximum else '<='} {maximum:g}"
-        else:
-            bound = f"a number in {'(' if open_minimum else '['}{minimum:g}, {maximum:g}{')' if open_maximum else ']'}"
-        raise ValueError(f"{name} must be {bound}, got {value!r}")
+        low = f"{'>' if open_minimum else '>='} {minimum:g}" if math.isfinite(minimum) else ""
+        high = f"{'<' if open_maximum else '<='} {maximum:g}" if math.isfinite(maximum) else ""
+        # below the minimum: name that bound first, as check_positive does
+        bound = " and ".join(part for part in (low, high) if part)
+        raise ValueError(f"{name} must be a finite number{' ' + bound if bound else ''}, got {value!r}")
     return number
 
 

@@ -1135,7 +1135,8 @@ def centre_gaussian(shape: tuple[int, int], *, sigma: float) -> npt.NDArray[np.f
     [[0.368, 0.607, 0.368], [0.607, 1.0, 0.607], [0.368, 0.607, 0.368]]
     """
     height, width = _check_hw(shape)
-    sigma = check_number(sigma, name="sigma", minimum=0.0, maximum=MAX_SIGMA, open_minimum=True)
+    sigma = check_positive(sigma, name="sigma")
+    sigma = check_number(sigma, name="sigma", maximum=MAX_SIGMA)
     rows = np.arange(height, dtype=np.float64) - (height - 1) / 2.0
     cols = np.arange(width, dtype=np.float64) - (width - 1) / 2.0
     squared = rows[:, None] ** 2 + cols[None, :] ** 2  # (H, W) squared distance to the centre

@@ -355,8 +355,8 @@ def psnr(
 
     a = check_map(reference, ndim=(1, 2, 3), name="reference").astype(np.float64)
     b = check_map(approximation, ndim=(1, 2, 3), name="approximation").astype(np.float64)
-    data_range = check_number(data_range, name="data_range", minimum=0.0, maximum=1e100, open_minimum=True)
-    max_db = check_number(max_db, name="max_db", minimum=0.0, maximum=1e6, open_minimum=True)
+    data_range = check_number(check_positive(data_range, name="data_range"), name="data_range", maximum=1e100)
+    max_db = check_number(check_positive(max_db, name="max_db"), name="max_db", maximum=1e6)
     if a.shape != b.shape:
         raise ValueError(f"reference and approximation must have the same shape, got {a.shape} and {b.shape}")
     if np.array_equal(a, b):

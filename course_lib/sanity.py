@@ -356,6 +356,7 @@ def blur(x: torch.Tensor, *, kernel_size: int = 11, sigma: float = 5.0) -> torch
     kernel_size = check_count(kernel_size, name="kernel_size", minimum=1)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd, got {kernel_size}")
+    sigma = check_positive(sigma, name="sigma")
     sigma = check_number(sigma, name="sigma", minimum=1e-3, maximum=MAX_SIGMA)
     return gaussian_blur2d(x.detach(), sigma, radius=kernel_size // 2, border_type="replicate")
 

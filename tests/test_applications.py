@@ -124,8 +124,12 @@ def test_crop_refuses_bad_arguments():
         applications.saliency_crop(-saliency, 1.0)
     with pytest.raises(ValueError, match="saliency_map must have shape"):
         applications.saliency_crop(np.ones((4, 4, 3)), 1.0)
-    with pytest.raises(ValueError, match="shape must start with a positive height"):
+    with pytest.raises(ValueError, match="shape must be an integer >= 1, got 0"):
         applications.crop_size((0, 4), 1.0)
+    with pytest.raises(ValueError, match="shape must start with a positive height"):
+        applications.crop_size((4,), 1.0)
+    with pytest.raises(TypeError, match="box must be an integer, got float"):
+        applications.kept_fraction(saliency, (0.5, 0, 2, 2))
     with pytest.raises(ValueError, match=r"height and width \(the window \(11, 2\)\) must fit"):
         applications.window_sums(saliency, 11, 2)
     with pytest.raises(ValueError, match="height must be an integer >= 1"):

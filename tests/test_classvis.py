@@ -1,7 +1,7 @@
 """Tests of class-model visualisation (course_lib.classvis) and its explorer.
 
-Oracle 5 (reference/gradient_saliency.md, "Test oracles"): for a linear
-score S = w·z + b, gradient ascent on S - λ‖z‖² from the zero image
+Oracle (Simonyan, Vedaldi & Zisserman 2013, §2, eq. 1; notebook 06): for a
+linear score S = w·z + b, gradient ascent on S - λ‖z‖² from the zero image
 converges to w / (2λ); adding the mean back is a separate final step.
 """
 

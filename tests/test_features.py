@@ -1,7 +1,7 @@
 """Tests of course_lib.features: intensity, colour channels, opponency and Gabor filters.
 
-Reference oracle 6 (itti_koch.md: colour formula values on pure red and pure
-yellow, the relative hue threshold), Gabor properties (zero mean,
+Itti, Koch & Niebur (1998), §2.1 (notebook 02): the colour formula values on
+pure red and pure yellow and the relative hue threshold; Gabor properties (zero mean,
 |g(θ)| = |g(θ + π)|), a cross-check against skimage.filters.gabor_kernel and
 the exactness of the fast (demodulated, strip-wise) paths.
 """
@@ -234,7 +234,7 @@ def test_bad_input_raises_a_clear_error(call, error, match):
 
 
 def test_integer_images_are_scaled_by_their_dtype_range():
-    # design.md, Conventions: uint8 /255 and uint16 /65535, as scikit-image
+    # uint8 /255 and uint16 /65535, as scikit-image's img_as_float (notebook 00)
     np.testing.assert_allclose(features.intensity(np.full((2, 2, 3), 255, np.uint8)), 1.0)
     np.testing.assert_allclose(features.intensity(np.full((2, 2, 3), 65535, np.uint16)), 1.0)
 

@@ -1,4 +1,4 @@
-"""Property-based fuzz test of the public API (issue 19, part 3; design.md, "Conventions").
+"""Property-based fuzz test of the public API (issue 19, part 3).
 
 Every public function of the science modules is called with small valid
 arguments in which at most one argument is replaced by a fuzzed value: a

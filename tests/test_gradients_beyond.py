@@ -1,13 +1,16 @@
 """Tests of the notebook-07 gradient methods in course_lib.gradients.
 
 SmoothGrad, Integrated Gradients, guided backprop, DeconvNet, Grad-CAM and
-occlusion.  Oracles (reference/gradient_saliency.md, "Test oracles"): 1
-(linear model), 2 (quadratic model), 3 (IG completeness), 7 (DeconvNet /
-guided backprop without ReLU; functional ReLU is not hooked), 8 (batch
-independence, per-example targets), 9 (SmoothGrad limits), 10 (occlusion on a
-linear model, forward-pass count), 11 (Grad-CAM = CAM/hw), 12 (Captum's
-Grad-CAM defaults differ); plus cross-checks against Captum on the shipped
-model and on a small random ReLU CNN.
+occlusion (notebook 07).  Oracles: a linear and a quadratic model; IG
+completeness (Sundararajan, Taly & Yan 2017, arXiv:1703.01365, prop. 1);
+DeconvNet / guided backprop without ReLU (Springenberg et al. 2015,
+arXiv:1412.6806; functional ReLU is not hooked); batch independence and
+per-example targets; SmoothGrad limits (Smilkov et al. 2017,
+arXiv:1706.03825); occlusion on a linear model and its forward-pass count
+(Zeiler & Fergus 2014, arXiv:1311.2901); Grad-CAM = CAM/hw (Selvaraju et al.
+2017, arXiv:1610.02391, eq. 1–2) and where Captum's Grad-CAM defaults differ;
+plus cross-checks against Captum on the shipped model and on a small random
+ReLU CNN.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Tests of course_lib.itti_koch: centre–surround, N(·), conspicuity and saliency maps.
 
-Reference oracles 1–5, 7 and 10 of itti_koch.md: shapes and counts (42 maps,
-40×30 at scale 4 for 640×480), uniform input → zero maps without NaN, gain
-invariance, background-grey invariance, the unit cases of N(·), and the
-opponency sign test (difference form, not the literal "sum" of eqs. 2–3).
-Oracle 6 (colour formula values) is in test_features.py.  Oracle 10: exact
-flip equivariance is *not* required (decimation phase breaks it).
+Oracles from Itti, Koch & Niebur (1998), doi:10.1109/34.730558 (notebook 03):
+shapes and counts (42 maps, 40×30 at scale 4 for 640×480), uniform input →
+zero maps without NaN, gain invariance, background-grey invariance, the unit
+cases of N(·), and the opponency sign test (difference form, not the literal
+"sum" of eqs. 2–3).  The colour formula values are in test_features.py.
+Exact flip equivariance is *not* required (decimation phase breaks it).
 """
 
 from __future__ import annotations
@@ -459,7 +459,7 @@ def test_bad_input_raises_a_clear_error(call, error, match):
 
 
 def test_uint8_image_gives_the_same_map_as_its_float_version():
-    # design.md, Conventions: uint8 is scaled by 1/255 at the boundary (as scikit-image)
+    # uint8 is scaled by 1/255 at the boundary, as scikit-image's img_as_float (notebook 00)
     levels = np.random.default_rng(0).integers(0, 256, (32, 48, 3), dtype=np.uint8)
     np.testing.assert_array_equal(
         itti_koch.saliency_map(levels), itti_koch.saliency_map(levels.astype(np.float32) / np.float32(255))

@@ -1,7 +1,7 @@
 """Tests of GraphCut localisation from saliency seeds (course_lib.localization).
 
-Oracle 6 (reference/gradient_saliency.md, "Test oracles"): the foreground and
-background seeds are 5 % and 30 % of the pixels (up to ties), and the mask is
+Oracle (Simonyan, Vedaldi & Zisserman 2013, §3.2; notebook 07): the foreground
+and background seeds are 5 % and 30 % of the pixels (up to ties), and the mask is
 a single connected component.  Plus the issue's check: a clean synthetic image
 with a centred object is localised with IoU > 0.7.
 """

@@ -3,7 +3,9 @@
 Oracles: hand-computed 3×3 cases, independent computations written here
 (brute-force pairwise AUC, scipy's Mann–Whitney U, MIT's stepped-threshold ROC
 transcribed literally, scipy's entropy, numpy's corrcoef), and the properties
-of reference oracle 12 (itti_koch.md).
+stated by Bylinskii et al. (2019), "What do different evaluation metrics tell
+us about saliency models?", IEEE TPAMI 41(3), doi:10.1109/TPAMI.2018.2815601
+(notebook 05, evaluation).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Tests of course_lib.pyramids: Gaussian/Laplacian pyramids and the across-scale operators.
 
-Reference oracle 1 (itti_koch.md: 9 scales, 640×480 → 40×30 at σ = 4 with
-cv2.pyrDown's ⌈n/2⌉ sizes), a cross-check against cv2.pyrDown and an
+Itti, Koch & Niebur (1998), §2.1 (notebook 01): 9 scales, 640×480 → 40×30 at
+σ = 4 with cv2.pyrDown's ⌈n/2⌉ sizes; a cross-check against cv2.pyrDown and an
 independent scipy implementation of the [1 4 6 4 1]/16 reduce, and exact
 Laplacian reconstruction.
 """
@@ -197,7 +197,7 @@ def test_across_scale_add_reduces_with_the_pyramid_and_adds():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: pyramids.gaussian_pyramid(np.zeros((4, 4)), levels=0), ValueError, "levels must be an integer >= 1 and <= 64"),
+        (lambda: pyramids.gaussian_pyramid(np.zeros((4, 4)), levels=0), ValueError, "levels must be an integer >= 1, got 0"),
         (lambda: pyramids.gaussian_pyramid(np.zeros((4, 4)), levels=10**12), ValueError, "levels must be an integer >= 1 and <= 64, got 1000000000000"),
         (lambda: pyramids.level_shape((480, 640), -1), ValueError, "level must be an integer >= 0"),
         (lambda: pyramids.level_shape(5, 1), TypeError, "shape must be a sequence"),

@@ -1,9 +1,10 @@
 """Tests of course_lib.sanity: model-parameter randomisation and deletion/insertion.
 
-Oracles (reference/gradient_saliency.md, "Test oracles"): 14 (randomising the
-shipped model lowers the Spearman correlation of the gradient and Grad-CAM
-maps below 0.3), 15 (RISE's AUC, ⌈HW/step⌉ + 1 points; on a linear score the
-Σ_c x⊙w ordering bounds every other ordering's curves).
+Oracles (notebook 07): randomising the shipped model lowers the Spearman
+correlation of the gradient and Grad-CAM maps below 0.3 (Adebayo et al. 2018,
+arXiv:1810.03292); RISE's AUC with ⌈HW/step⌉ + 1 points, and on a linear score
+the Σ_c x⊙w ordering bounds every other ordering's curves (Petsiuk, Das &
+Saenko 2018, arXiv:1806.07421).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Tests of the shared input checks in course_lib._validation.
 
-The dtype rule follows scikit-image's ``img_as_float`` (design.md,
-"Conventions"): uint8 /255, uint16 /65535, bool 0/1, floats in [0, 1].
+The dtype rule follows scikit-image's ``img_as_float`` (notebook 00, loading
+images): uint8 /255, uint16 /65535, bool 0/1, floats in [0, 1].
 """
 
 from __future__ import annotations
@@ -89,9 +89,9 @@ def test_check_number_and_probability():
         v.check_number("1", name="theta")
     with pytest.raises(ValueError, match="theta must be a finite number, got inf"):
         v.check_number(float("inf"), name="theta")
-    with pytest.raises(ValueError, match=r"q must be a number in \(0, 1\], got 0"):
+    with pytest.raises(ValueError, match="q must be a finite number > 0 and <= 1, got 0"):
         v.check_probability(0, name="q", open_low=True)
-    with pytest.raises(ValueError, match=r"q must be a number in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match="q must be a finite number >= 0 and <= 1, got 1.5"):
         v.check_probability(1.5, name="q")
     with pytest.raises(ValueError, match="step must be a finite number >= 1"):
         v.check_number(0.5, name="step", minimum=1)
