@@ -32,6 +32,7 @@ from course_lib._validation import (
     check_count,
     check_map,
     check_number,
+    check_numbers,
     check_positive,
     check_shape,
 )
@@ -557,12 +558,4 @@ def fit_slope(set_sizes: npt.ArrayLike, values: npt.ArrayLike) -> tuple[float, f
 
 def _finite_array(values: object, *, name: str) -> np.ndarray:
     """A list or array of finite real numbers as float64."""
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a list or array of numbers, got {str(values)[:60]}") from None
-    if isinstance(values, (str, bytes)) or np.iscomplexobj(values):
-        raise TypeError(f"{name} must be a list or array of real numbers, got {type(values).__name__}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must not contain NaN or inf")
-    return array
+    return check_numbers(values, name=name)

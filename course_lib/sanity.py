@@ -143,7 +143,8 @@ def spearman(
     [1.0]
     """
     first, second = (
-        np.asarray(m.detach().cpu() if isinstance(m, torch.Tensor) else m, dtype=np.float64) for m in (a, b)
+        check_numbers(m.detach().cpu().numpy() if isinstance(m, torch.Tensor) else m, name=name)
+        for m, name in ((a, "a"), (b, "b"))
     )
     if first.shape != second.shape or first.ndim < 2:
         raise ValueError(f"a and b must have the same shape (B, ...), got {first.shape} and {second.shape}")

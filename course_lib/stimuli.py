@@ -152,10 +152,10 @@ def search_array(
     rng = as_generator(seed)
     grid = math.ceil(math.sqrt(set_size))
     cell = image_size / grid
-    largest = bar_length * (1.6 if kind == "size" else 1.0)  # bars are horizontal or vertical
+    largest = max(bar_length, bar_width) * (1.6 if kind == "size" else 1.0)  # bars are horizontal or vertical
     if largest > cell - 2:
         raise ValueError(
-            f"items of bar_length {bar_length} do not fit the {cell:.0f}-px cells of a "
+            f"items of bar_length {bar_length} and bar_width {bar_width} do not fit the {cell:.0f}-px cells of a "
             f"{grid}×{grid} grid in a {image_size}-px image; use a larger image_size"
         )
     cells = rng.choice(grid * grid, size=set_size, replace=False)

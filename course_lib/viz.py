@@ -16,7 +16,15 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from course_lib._validation import check_count, check_image, check_map, check_number, check_positive, check_probability
+from course_lib._validation import (
+    check_count,
+    check_image,
+    check_map,
+    check_number,
+    check_numbers,
+    check_positive,
+    check_probability,
+)
 
 MAP_CMAP = "magma"
 
@@ -82,10 +90,7 @@ def _points(values: object, *, width: int, name: str) -> np.ndarray:
     """A (k, width) array of finite real numbers (lists accepted)."""
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
         raise TypeError(f"{name} must be an array of shape (k, {width}), got {type(values).__name__}")
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must hold numbers, got {str(values)[:60]}") from None
+    array = check_numbers(values, name=name)
     if array.size == 0:
         return np.zeros((0, width))
     if array.ndim not in (1, 2) or array.shape[-1] != width or (array.ndim == 1 and array.size != width):
@@ -109,10 +114,7 @@ def _sequence(values: object, *, name: str) -> np.ndarray:
     """A 1-D sequence of finite numbers."""
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
         raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__}")
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must hold numbers, got {str(values)[:60]}") from None
+    array = check_numbers(values, name=name)
     if array.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
     if not np.isfinite(array).all():

@@ -153,7 +153,7 @@ def test_simulate_attention_refuses_a_step_that_would_never_end():
         (lambda: attention.scanpath(np.array([[np.nan, 1.0]]), 1), ValueError, "saliency must not contain NaN"),
         (lambda: attention.fit_slope([4, 8], [np.nan, 1.0]), ValueError, "values must not contain NaN"),
         (lambda: attention.fit_slope([4, 4], [1.0, 2.0]), ValueError, "at least two different sizes"),
-        (lambda: attention.fit_slope(["a", "b"], [1.0, 2.0]), TypeError, "set_sizes must be a list or array of numbers"),
+        (lambda: attention.fit_slope(["a", "b"], [1.0, 2.0]), TypeError, "set_sizes must hold real numbers"),
         (lambda: attention.disk_mask((3, 3), (1, np.nan), 1.0), ValueError, "centre must be a finite number"),
         (lambda: attention.disk_mask((3, 3), (1, 1), -1.0), ValueError, "radius must be a finite number >= 0"),
         (lambda: attention.inhibit_return(np.ones((2, 2)), (0,), 1.0), ValueError, r"fixation must be a pair"),

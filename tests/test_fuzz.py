@@ -24,6 +24,7 @@ import dataclasses
 import inspect
 import math
 import signal
+import warnings
 from typing import Any, Callable
 
 import matplotlib
@@ -514,9 +515,13 @@ def _call(function: Callable[..., Any], kwargs: dict[str, Any], changed: str | N
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(CALL_TIME_LIMIT_S)
     try:
-        result = function(**kwargs)
-        if inspect.isgenerator(result):
-            next(result)
+        with warnings.catch_warnings():
+            # numpy's "invalid value" / "overflow" and complex-discarding warnings mean bad input got in
+            warnings.simplefilter("error", RuntimeWarning)
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            result = function(**kwargs)
+            if inspect.isgenerator(result):
+                next(result)
     except _Hang:
         pytest.fail(f"{function.__module__}.{function.__name__} ran past {CALL_TIME_LIMIT_S} s with {changed}={kwargs.get(changed)!r:.200}")
     except (ValueError, TypeError) as error:

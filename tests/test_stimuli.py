@@ -84,7 +84,8 @@ def test_item_centres_lie_inside_boxes():
     ("args", "kwargs", "match"),
     [
         (("shape", 9), {}, "kind must be one of"),
-        (("colour", 3), {}, "set_size must be an integer >= 4 and <= 100"),
+        (("colour", 3), {}, "set_size must be an integer >= 4, got 3"),
+        (("colour", 101), {}, "set_size must be an integer >= 4 and <= 100, got 101"),
         (("colour", 101), {}, "set_size must be"),
         (("colour", 9), {"image_size": 10**9}, "image_size must be an integer >= 128 and <= 4096"),
         (("colour", 9), {"seed": -1}, "seed must be an integer >= 0"),
