@@ -34,6 +34,7 @@ from course_lib._validation import (
     check_count,
     check_image,
     check_map,
+    check_number,
     check_shape,
     check_positive,
     check_same_shape,
@@ -72,6 +73,10 @@ __all__ = [
 # --------------------------------------------------------------------------
 # the saliency source
 # --------------------------------------------------------------------------
+MAX_WEIGHT = 1e6
+"""Largest saliency weight λ of the seam energy (the energy stays finite in float32)."""
+
+
 def compute_saliency(image: npt.ArrayLike, method: SaliencySource = "spectral_residual") -> npt.NDArray[np.float32]:
     """Saliency map of ``image`` at the image's own height and width.
 
@@ -456,7 +461,7 @@ def seam_energy(
     [2.0, 0.5, 0.5, 0.0]
     """
     checked = check_image(image, ndim=(2, 3))
-    lam = check_positive(weight, name="weight", allow_zero=True)
+    lam = check_number(check_positive(weight, name="weight", allow_zero=True), name="weight", maximum=MAX_WEIGHT)
     energy = _gradient_energy(to_grey(checked).astype(np.float64))
     if saliency_map is not None:
         saliency = _check_map(saliency_map)
@@ -731,7 +736,8 @@ def salient_blocks(
     tau = check_positive(threshold, name="threshold")
     if tau > 1:
         raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
-    side = check_count(block, name="block", minimum=1)
+    # one block of side >= max(H, W) covers the map, whatever its size: cap it (same result, bounded memory)
+    side = min(check_count(block, name="block", minimum=1), max(checked.shape))
     height, width = checked.shape
     rows, cols = -(-height // side), -(-width // side)
     padded = np.zeros((rows * side, cols * side), dtype=np.float64)

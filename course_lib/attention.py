@@ -18,6 +18,8 @@ counts the fixations until attention lands on the target, over set sizes.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Callable
 
@@ -84,6 +86,9 @@ def _check_point(point: object, *, name: str) -> tuple[float, float]:
 
 
 def _disk(shape: tuple[int, int], centre: tuple[float, float], radius: float) -> np.ndarray:
+    # a radius beyond the map's diagonal from the centre covers it all; capping keeps radius² finite
+    reach = math.hypot(shape[0], shape[1]) + abs(centre[0]) + abs(centre[1])
+    radius = min(radius, reach)
     rows, cols = np.ogrid[: shape[0], : shape[1]]
     return (rows - centre[0]) ** 2 + (cols - centre[1]) ** 2 <= radius**2
 
@@ -521,8 +526,9 @@ def search_experiment(
     for i, set_size in enumerate(sizes):
         for trial in range(n_trials):
             display = search_array(kind, int(set_size), seed=seed + 1000 * i + trial)
+            saliency = check_map(saliency_fn(display.image), name="the map returned by saliency_fn")
             count, time_ms = search_trial(
-                display, saliency_fn(display.image), model=model, max_fixations=max_fixations, seed=seed + trial
+                display, saliency, model=model, max_fixations=max_fixations, seed=seed + trial
             )
             fixations[i, trial], times[i, trial] = count, time_ms
     return SearchResult(kind, sizes, fixations, times, fixations <= max_fixations)

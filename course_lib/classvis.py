@@ -107,7 +107,7 @@ def input_normalization(model: nn.Module, *, channels: int = 3) -> tuple[torch.T
     >>> mean.flatten().tolist(), std.flatten().tolist()
     ([0.0], [1.0])
     """
-    channels = check_count(channels, name="channels", minimum=1)
+    channels = check_count(channels, name="channels", minimum=1, maximum=4096)
     normalize = getattr(model, "normalize", None)
     mean = getattr(normalize, "mean", None)
     std = getattr(normalize, "std", None)

@@ -63,7 +63,7 @@ from course_lib._attribution import (
     target_indices,
     torch_generator,
 )
-from course_lib._validation import MAX_ITERATIONS, check_choice, check_count, check_positive
+from course_lib._validation import MAX_ITERATIONS, check_choice, check_count, check_number, check_positive
 
 
 
@@ -314,7 +314,7 @@ def finite_difference_gradient(
         upper = torch.tensor([channels, height, width])
         if coords.shape[0] == 0 or bool(((coords < 0) | (coords >= upper)).any()):
             raise ValueError(
-                f"elements must be non-empty (channel, row, col) triples within "
+                f"elements must be non-empty (channel, row, col) triples within x's (C, H, W) = "
                 f"({channels}, {height}, {width}), got {np.asarray(elements).tolist()}"
             )
         flat = (coords[:, 0] * height + coords[:, 1]) * width + coords[:, 2]  # (K,)
@@ -349,6 +349,12 @@ def finite_difference_gradient(
 # --------------------------------------------------------------------------
 # notebook 07: the methods that followed the plain gradient
 # --------------------------------------------------------------------------
+MAX_NOISE_LEVEL = 1e3
+"""Largest SmoothGrad noise level (σ / (max − min)); the paper uses 0.1–0.2."""
+
+MAX_GAUSS_LEGENDRE = 1000
+"""Most Gauss–Legendre nodes (numpy's leggauss costs O(n³); Riemann rules take more)."""
+
 IG_METHODS = ("gausslegendre", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid")
 """Quadrature rules :func:`integrated_gradients` accepts (Captum's names)."""
 
@@ -460,7 +466,8 @@ def smoothgrad(
         )
     check_input(x)
     n_samples = check_count(n_samples, name="n_samples", minimum=1, maximum=MAX_ITERATIONS)
-    noise_level = check_positive(noise_level, name="noise_level", allow_zero=True)
+    noise_level = check_number(check_positive(noise_level, name="noise_level", allow_zero=True), name="noise_level",
+                               maximum=MAX_NOISE_LEVEL)
     chunk = chunk_rows(batch_size, x)
     generator = torch_generator(seed, x.device)
     indices = target_indices(target, clean_scores(model, x))  # (B,), resolved on the clean x
@@ -608,7 +615,8 @@ def integrated_gradients(
     """
     check_input(x)
     check_choice(method, IG_METHODS, name="method")
-    n_steps = check_count(n_steps, name="n_steps", minimum=2 if method == "riemann_trapezoid" else 1, maximum=MAX_ITERATIONS)
+    n_steps = check_count(n_steps, name="n_steps", minimum=2 if method == "riemann_trapezoid" else 1,
+                          maximum=MAX_GAUSS_LEGENDRE if method == "gausslegendre" else MAX_ITERATIONS)
     base = check_baseline(baseline, x)  # (B, C, H, W)
     chunk = chunk_rows(batch_size, x)
     batch = x.shape[0]

@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_choice, check_count, check_image, check_map, check_positive
+from course_lib._validation import check_choice, check_count, check_image, check_map, check_number, check_positive
 from course_lib.features import (
     GABOR_FREQUENCY,
     GABOR_SIGMA,
@@ -464,7 +464,7 @@ def normalize_map(
     0.0
     """
     array = _check_map(feature_map)
-    max_value = check_positive(max_value, name="max_value")
+    max_value = check_number(check_positive(max_value, name="max_value"), name="max_value", maximum=1e100)
     threshold = check_positive(threshold, name="threshold", allow_zero=True)
     if threshold >= 1:
         raise ValueError(f"threshold must be in [0, 1), got {threshold!r}")

@@ -61,6 +61,9 @@ class Localization:
     box: npt.NDArray[np.int64]
 
 
+MAX_ITERATIONS = 1000
+"""Most GrabCut iterations (the paper's GraphCut converges in a few)."""
+
 _MAX_CV_SEED = 2**31 - 1
 """OpenCV's ``setRNGSeed`` takes a C int."""
 
@@ -226,7 +229,7 @@ def graphcut_segmentation(
     """
     rgb = check_image(image, ndim=(3,), name="image")
     labels = _check_seeds(seeds, like=rgb)
-    iterations = check_count(iterations, name="iterations", minimum=1)
+    iterations = check_count(iterations, name="iterations", minimum=1, maximum=MAX_ITERATIONS)
     seed = check_count(seed, name="seed", minimum=0, maximum=_MAX_CV_SEED)
     if not (labels == FOREGROUND).any() or not (labels == BACKGROUND).any():
         raise ValueError(
@@ -258,7 +261,9 @@ def _check_seeds(seeds: object, *, like: np.ndarray) -> np.ndarray:
 
 
 def _check_connectivity(connectivity: object) -> int:
-    if isinstance(connectivity, bool) or connectivity not in (4, 8):
+    if not isinstance(connectivity, (int, np.integer)) or isinstance(connectivity, (bool, np.bool_)):
+        raise TypeError(f"connectivity must be the integer 4 or 8, got {type(connectivity).__name__}")
+    if connectivity not in (4, 8):
         raise ValueError(f"connectivity must be 4 or 8, got {connectivity!r}")
     return int(connectivity)  # type: ignore[call-overload]
 
@@ -396,7 +401,7 @@ def localize(
     values = check_map(saliency, name="saliency")
     check_same_shape(rgb, values, names=("image", "saliency"))
     sigma = check_positive(sigma, name="sigma", allow_zero=True)
-    iterations = check_count(iterations, name="iterations", minimum=1)
+    iterations = check_count(iterations, name="iterations", minimum=1, maximum=MAX_ITERATIONS)
     connectivity = _check_connectivity(connectivity)
     seed = check_count(seed, name="seed", minimum=0, maximum=_MAX_CV_SEED)
     smoothed = blur_map(values, sigma) if sigma > 0 else values

@@ -54,6 +54,9 @@ EPS = float(np.finfo(np.float64).eps)
 
 SeedLike = Union[int, np.random.Generator, None]
 
+MIN_STEP = 1e-4
+"""Smallest threshold step of the stepped AUCs (10 000 thresholds)."""
+
 MAX_SPLITS = 10_000
 """Most random splits of the stepped AUCs (each costs a pass over the fixations)."""
 FixationTable = Union[str, "os.PathLike[str]", Iterable[object]]
@@ -217,8 +220,8 @@ def _roc_at_steps(
 def _check_split_options(n_splits: object, step: object) -> tuple[int, float]:
     n_splits = check_count(n_splits, name="n_splits", minimum=1, maximum=MAX_SPLITS)
     step = check_positive(step, name="step")  # type: ignore[arg-type]
-    if step > 1:
-        raise ValueError(f"step must be in (0, 1], got {step!r}")
+    if step > 1 or step < MIN_STEP:
+        raise ValueError(f"step must be in (0, 1], at least {MIN_STEP:g}, got {step!r}")
     return n_splits, step
 
 
@@ -1136,7 +1139,7 @@ def centre_gaussian(shape: tuple[int, int], *, sigma: float) -> npt.NDArray[np.f
     """
     height, width = _check_hw(shape)
     sigma = check_positive(sigma, name="sigma")
-    sigma = check_number(sigma, name="sigma", maximum=MAX_SIGMA)
+    sigma = check_number(sigma, name="sigma", minimum=1e-3, maximum=MAX_SIGMA)
     rows = np.arange(height, dtype=np.float64) - (height - 1) / 2.0
     cols = np.arange(width, dtype=np.float64) - (width - 1) / 2.0
     squared = rows[:, None] ** 2 + cols[None, :] ** 2  # (H, W) squared distance to the centre

@@ -45,6 +45,13 @@ class Leaf(NamedTuple):
     size: int
 
 
+MAX_CHANNELS = 4096
+"""Most channels of the synthetic scenes and timed convolutions."""
+
+MAX_KERNEL_SIZE = 257
+"""Largest convolution kernel side the cost model and the timing accept."""
+
+
 # --------------------------------------------------------------------------
 # decomposition
 # --------------------------------------------------------------------------
@@ -121,7 +128,9 @@ def decompose_array(
     min_size = _power_of_two(min_size, name="min_size")
     max_size = side if max_size is None else min(_power_of_two(max_size, name="max_size"), side)
     if max_size < min_size:
-        raise ValueError(f"max_size ({max_size}) must be >= min_size ({min_size})")
+        raise ValueError(
+            f"max_size ({max_size}) must be >= min_size ({min_size}); max_size is at most the image's padded side {side}"
+        )
     stats = _level_statistics(stack, criterion)
     top = len(stats) - 1
     leaves = []
@@ -699,15 +708,13 @@ def synthetic_scene(channels: int, side: int, *, cell_size: int, fraction: float
     detailed area f is known exactly.  Used by notebook 08, the tests and
     ``benchmarks/bench_quadtree.py``.
     """
-    channels = check_count(channels, name="channels", minimum=1)
+    channels = check_count(channels, name="channels", minimum=1, maximum=MAX_CHANNELS)
     side = check_count(side, name="side", minimum=64)
     cell_size = check_count(cell_size, name="cell_size", minimum=1)
     if isinstance(fraction, (int, float, np.integer, np.floating)) and not 0.0 <= fraction <= 1.0:
         raise ValueError(f"fraction must lie in [0, 1], got {fraction!r}")
     fraction = check_probability(fraction, name="fraction")
-    seed = check_seed(seed)
-    if not isinstance(seed, int):
-        raise TypeError(f"seed must be an integer >= 0, got {type(seed).__name__}")
+    seed = check_count(seed, name="seed", minimum=0, maximum=2**63 - 1)
     if channels * side * side > MAX_IMAGE_PIXELS:
         raise ValueError(f"channels · side² must be at most {MAX_IMAGE_PIXELS}, got {channels} · {side}²")
     if side % 64 or side % cell_size:
@@ -766,8 +773,8 @@ def measure_conv_speedup(
     import statistics
     import time
 
-    channels = check_count(channels, name="channels", minimum=1)
-    kernel_size = check_count(kernel_size, name="kernel_size", minimum=1)
+    channels = check_count(channels, name="channels", minimum=1, maximum=MAX_CHANNELS)
+    kernel_size = check_count(kernel_size, name="kernel_size", minimum=1, maximum=MAX_KERNEL_SIZE)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd, got {kernel_size}")
     if isinstance(fractions, (str, bytes)) or not hasattr(fractions, "__iter__"):
@@ -826,7 +833,7 @@ def conv_macs(
     if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 4:
         raise ValueError(f"shape must be (B, C_in, H, W), got {shape!r}")
     batch, c_in, height, width = (check_count(v, name="shape", minimum=1) for v in shape)
-    kernel_size = check_count(kernel_size, name="kernel_size", minimum=1)
+    kernel_size = check_count(kernel_size, name="kernel_size", minimum=1, maximum=MAX_KERNEL_SIZE)
     c_out = check_count(c_out, name="c_out", minimum=1)
     if plan is not None and not isinstance(plan, ConvPlan):
         raise TypeError(f"plan must be a ConvPlan or None, got {type(plan).__name__}")
@@ -836,6 +843,8 @@ def conv_macs(
     macs = {"dense": per_position * height * width}
     if plan is not None:
         radius, size = kernel_size // 2, plan.cell_size
+        if radius > size:
+            raise ValueError(f"kernel_size {kernel_size} has radius {radius}, which must be <= plan.cell_size {size}")
         n_classes = len(_phase_classes(size, radius))
         macs["exact"] = (
             len(plan.active_rows) * (size + 2 * radius) ** 2 * per_position

@@ -394,7 +394,7 @@ def _causal_curve(
     """p_c of ``start`` with the top k·step pixels (by saliency) taken from ``finish``, k = 0…n."""
     batch, _, height, width = x.shape
     ranking = _check_saliency(saliency, x).reshape(batch, -1)  # (B, HW)
-    step = width if step is None else check_count(step, name="step", minimum=1)
+    step = width if step is None else check_count(step, name="step", minimum=1, maximum=height * width)
     n_pixels = height * width
     n_points = math.ceil(n_pixels / step) + 1
     chunk = chunk_rows(batch_size, x)

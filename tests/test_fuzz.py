@@ -61,7 +61,7 @@ from course_lib import (  # noqa: E402
     viz,
 )
 
-EXAMPLES_PER_FUNCTION = 30
+EXAMPLES_PER_FUNCTION = 60
 """Fuzzed calls per public function (plus one call with the valid arguments)."""
 
 CALL_TIME_LIMIT_S = 20
