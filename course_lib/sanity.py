@@ -394,8 +394,9 @@ def _causal_curve(
     """p_c of ``start`` with the top k·step pixels (by saliency) taken from ``finish``, k = 0…n."""
     batch, _, height, width = x.shape
     ranking = _check_saliency(saliency, x).reshape(batch, -1)  # (B, HW)
-    step = width if step is None else check_count(step, name="step", minimum=1, maximum=height * width)
     n_pixels = height * width
+    # a step of n_pixels or more moves every pixel at once: the same 2-point curve, kept free of overflow
+    step = width if step is None else min(check_count(step, name="step", minimum=1), n_pixels)
     n_points = math.ceil(n_pixels / step) + 1
     chunk = chunk_rows(batch_size, x)
     order = torch.argsort(ranking, dim=1, descending=True, stable=True)  # (B, HW): most salient first

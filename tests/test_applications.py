@@ -289,3 +289,15 @@ def test_application_explorers_draw_their_results():
     roi = widgets.roi_jpeg_explorer("colour_pop_out", "lc")
     assert "PSNR inside" in roi.figure.axes[1].get_title() and "uniform q" in roi.figure.axes[2].get_title()
     plt.close("all")
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+def test_seam_weight_is_bounded_and_huge_blocks_are_one_block():
+    image = np.random.default_rng(0).random((6, 8, 3))
+    with pytest.raises(ValueError, match="weight must be a finite number <= 1e\\+06"):
+        applications.seam_energy(image, np.ones((6, 8)), weight=1e300)
+    saliency = np.random.default_rng(1).random((6, 8))
+    np.testing.assert_array_equal(applications.salient_blocks(saliency, block=2**40),
+                                  applications.salient_blocks(saliency, block=8))

@@ -167,3 +167,32 @@ def test_plot_curves_and_the_explorer_redraw_one_figure(shapes_cnn):
     assert explorer.figure is figure and figure.axes[0].get_title().startswith("ring, λ = 0.1")
     assert len(figure.axes[0].images) == 1
     plt.close("all")
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+def _linear_model():
+    return nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 4, 3))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"n_steps": 10**9}, ValueError, "n_steps must be an integer >= 1 and <= 100000"),
+        ({"jitter": 5}, ValueError, "jitter must be an integer >= 0 and <= 4"),
+        ({"blur_sigma": 100.0}, ValueError, "blur_sigma must be at most the image side 4"),
+        ({"image_shape": (3, 10**5, 10**5)}, ValueError, "image_shape must have at most"),
+        ({"target": 2**70}, ValueError, "target must be an integer >= 0 and <= "),
+        ({"seed": -1}, ValueError, "seed must be an integer >= 0"),
+    ],
+)
+def test_visualize_class_bounds(kwargs, error, match):
+    arguments = {"target": 0, "n_steps": 1, "image_shape": (3, 4, 4), **kwargs}
+    with pytest.raises(error, match=match):
+        classvis.visualize_class(_linear_model(), **arguments)
+
+
+def test_input_normalization_bounds_channels():
+    with pytest.raises(ValueError, match="channels must be an integer >= 1 and <= 4096"):
+        classvis.input_normalization(_linear_model(), channels=10**9)

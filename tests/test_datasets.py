@@ -140,3 +140,21 @@ def test_split_and_mask_errors():
         datasets.mask_boxes(np.zeros((3, 3)))
     with pytest.raises(ValueError, match=r"masks must have shape \(H, W\) or \(N, H, W\)"):
         datasets.mask_boxes(np.zeros(3, bool))
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: datasets.make_batch(2, seed=0, size=10**6), ValueError, "size must be an integer >= 32 and <= 1024"),
+        (lambda: datasets.make_batch(10**9, seed=0), ValueError, "n must be at most"),
+        (lambda: datasets.make_split(10**12, split="test"), ValueError, "n must be at most"),
+        (lambda: datasets.mask_boxes(np.zeros((0, 5), bool)), ValueError, "masks must not be empty"),
+        (lambda: datasets.make_split(2, split="test", seed=1.5), TypeError, "seed must be an integer >= 0"),
+    ],
+)
+def test_sizes_are_bounded(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

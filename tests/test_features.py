@@ -245,3 +245,22 @@ def test_uint16_and_rgba_sources_go_through_load_image():
     rgba[..., 3] = 1000
     rg, _ = features.opponency(images.load_image(rgba))  # alpha dropped, scaled to [0, 1]
     np.testing.assert_allclose(rg, 3.0, rtol=RTOL_F32)
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: features.gabor_kernel(1e-300, 0.0, 0.25), ValueError, r"sigma must be a finite number > 0 in \[0.001, 1024\]"),
+        (lambda: features.gabor_kernel(1e300, 0.0, 0.25), ValueError, "sigma must be a finite number > 0 in"),
+        (lambda: features.gabor_kernel(2.0, 0.0, 0.25, gamma=1e-9), ValueError, "sigma and gamma must give a kernel radius"),
+        (lambda: features.gabor_kernel(2.0, 0.0, 0.25, radius=2.0), TypeError, "radius must be an integer >= 1 or None"),
+        (lambda: features.gabor_kernel(2.0, 0.0, 0.25, radius=10**6), ValueError, "radius must be an integer >= 1 and <= 1024"),
+        (lambda: features.orientation_pyramid([np.zeros((8, 8))], 0.0, sigma=1e-300), ValueError, "sigma must be a finite number > 0 in"),
+    ],
+)
+def test_gabor_sizes_are_bounded(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

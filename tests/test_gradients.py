@@ -255,7 +255,7 @@ def test_bad_model_and_model_output_are_refused():
     ("kwargs", "match"),
     [
         ({"eps": 0.0}, "eps must be a finite number > 0, got 0.0"),
-        ({"elements": [(3, 0, 0)]}, r"elements must be non-empty \(channel, row, col\) triples within \(3, 6, 6\)"),
+        ({"elements": [(3, 0, 0)]}, r"elements must be non-empty \(channel, row, col\) triples within x's \(C, H, W\) = \(3, 6, 6\)"),
         ({"elements": []}, "elements must be non-empty"),
         ({"max_evaluations": 100}, "needs 216 forward passes, more than max_evaluations=100"),
     ],

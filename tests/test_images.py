@@ -176,3 +176,18 @@ def test_load_image_takes_bool_as_zero_one_and_refuses_float_in_0_255():
     np.testing.assert_array_equal(images.load_image(np.array([[True, False]]))[0, :, 0], [1.0, 0.0])
     with pytest.raises(ValueError, match=r"src must have values in \[0, 1\], got range \[0, 255\]; use course_lib.images.load_image"):
         images.load_image(np.array([[0.0, 255.0]]))
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+def test_rgb_to_bgr_refuses_nan_and_non_numeric_and_to_numpy_refuses_nan():
+    import torch
+
+    with pytest.raises(ValueError, match="image must not contain NaN or inf"):
+        images.rgb_to_bgr(np.full((1, 1, 3), np.nan))
+    with pytest.raises(TypeError, match="image must have a real numeric dtype"):
+        images.rgb_to_bgr(np.zeros((1, 1, 3), bool))
+    with pytest.raises(ValueError, match="tensor must not contain NaN or inf"):
+        images.to_numpy(torch.full((1, 3, 1, 1), float("nan")))
+    assert images.rgb_to_bgr(np.array([[[1, 2, 3]]], np.uint8)).dtype == np.uint8

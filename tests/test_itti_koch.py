@@ -464,3 +464,24 @@ def test_uint8_image_gives_the_same_map_as_its_float_version():
     np.testing.assert_array_equal(
         itti_koch.saliency_map(levels), itti_koch.saliency_map(levels.astype(np.float32) / np.float32(255))
     )
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: itti_koch.normalize_iterative(np.zeros((4, 4)), n_iterations=10**6), ValueError,
+         "n_iterations must be an integer >= 1 and <= 1000"),
+        (lambda: itti_koch.normalize_iterative(np.zeros((4, 4)), n_iterations=2.0), TypeError,
+         "n_iterations must be an integer, got float"),
+        (lambda: IttiKochParams(levels=10**9), ValueError, "levels must be an integer >= 1 and <= 64"),
+        (lambda: itti_koch.normalize_map(np.zeros((4, 4)), max_value=1e300), ValueError,
+         "max_value must be a finite number <= 1e\\+100"),
+        (lambda: itti_koch.normalize_map(np.full((4, 4), np.nan)), ValueError, "feature_map must not contain NaN"),
+    ],
+)
+def test_bounded_and_typed_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -222,3 +222,16 @@ def test_graphcut_seed_must_fit_opencv():
     seeds[0], seeds[-1] = 1, -1
     with pytest.raises(ValueError, match="seed must be an integer >= 0 and <= 2147483647"):
         localization.graphcut_segmentation(image, seeds, seed=2**40)
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+def test_connectivity_must_be_an_integer_and_iterations_are_bounded():
+    with pytest.raises(TypeError, match="connectivity must be the integer 4 or 8, got float"):
+        localization.largest_component(np.ones((3, 3), bool), connectivity=8.0)
+    image = np.zeros((8, 8, 3))
+    seeds = np.zeros((8, 8), np.int8)
+    seeds[0], seeds[-1] = 1, -1
+    with pytest.raises(ValueError, match="iterations must be an integer >= 1 and <= 1000"):
+        localization.graphcut_segmentation(image, seeds, iterations=2**40)

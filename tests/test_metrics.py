@@ -694,3 +694,24 @@ def test_mean_scores_refuses_empty_input_and_different_keys():
         metrics.mean_scores([])
     with pytest.raises(ValueError, match="must all have the keys"):
         metrics.mean_scores([{"nss": 1.0}, {"cc": 1.0}])
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: metrics.auc_borji(RAMP, CENTRE_AND_CORNER, step=1e-300), ValueError, r"step must be in \(0, 1\], at least 0.0001"),
+        (lambda: metrics.centre_gaussian((4, 4), sigma=1e-300), ValueError, "sigma must be a finite number >= 0.001"),
+        (lambda: metrics.centre_gaussian((4, 4), sigma=1e300), ValueError, "sigma must be a finite number >= 0.001 and <= 1e\\+06"),
+        (lambda: metrics.mean_scores(None), TypeError, "scores must be an iterable of mappings"),
+        (lambda: metrics.mean_scores([3]), TypeError, "scores must hold mappings, got int in position 0"),
+        (lambda: metrics.mean_scores([{"a": "x"}]), TypeError, r"scores\[0\]\['a'\] must be a number"),
+        (lambda: metrics.mean_scores([{"a": float("nan")}]), ValueError, r"scores\[0\]\['a'\] must be a finite number"),
+        (lambda: metrics.box_mask([10, 12.5], (0, 0, 1, 1)), TypeError, "shape must be an integer, got float"),
+    ],
+)
+def test_bounded_and_typed_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

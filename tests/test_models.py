@@ -259,3 +259,19 @@ def test_shapes_cnn_takes_numpy_integer_sizes():
     assert tuple(model(torch.zeros(1, 3, 64, 64)).shape) == (1, 10)
     with pytest.raises(TypeError, match="hidden must be an integer, got float"):
         models.ShapesCNN(hidden=16.0)
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+def test_model_helpers_check_their_arguments():
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        models.count_parameters(lambda v: v)
+    with pytest.raises(TypeError, match="batch must be a datasets.ShapesBatch"):
+        models.accuracy(models.ShapesCNN(), None)
+    with pytest.raises(ValueError, match="images must not contain NaN"):
+        models.channel_stats(np.full((1, 2, 2, 3), np.nan))
+    with pytest.raises(ValueError, match="images must be 64×64 for this ShapesCNN"):
+        models.predict(models.ShapesCNN(), np.zeros((1, 32, 32, 3), np.float32))
+    with pytest.raises(ValueError, match=r"model must return scores of shape \(B, n_classes\)"):
+        models.predict(nn.Identity(), np.zeros((1, 8, 8, 3), np.float32))

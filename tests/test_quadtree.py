@@ -491,3 +491,23 @@ def test_psnr_is_skimage_and_refuses_nan():
 def test_bad_arguments_name_themselves(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: qt.conv_macs((1, 1, 8, 8), 9, 1, plan=qt.conv_plan(torch.zeros(1, 1, 8, 8), 2)), ValueError,
+         "kernel_size 9 has radius 4, which must be <= plan.cell_size 2"),
+        (lambda: qt.conv_macs((1, 1, 8, 8), 10**6, 1), ValueError, "kernel_size must be an integer >= 1 and <= 257"),
+        (lambda: qt.synthetic_scene(10**9, 64, cell_size=16, fraction=0.5), ValueError, "channels must be an integer >= 1 and <= 4096"),
+        (lambda: qt.synthetic_scene(1, 64, cell_size=16, fraction=0.5, seed=2**70), ValueError, "seed must be an integer >= 0 and <="),
+        (lambda: qt.decompose_array(np.zeros((1, 1)), 0.1, min_size=2), ValueError, "max_size is at most the image's padded side 1"),
+        (lambda: qt.psnr(np.zeros(2), np.ones(2), data_range=1e300), ValueError, "data_range must be a finite number <= 1e\\+100"),
+    ],
+)
+def test_sizes_are_bounded(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

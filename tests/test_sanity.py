@@ -304,3 +304,32 @@ def test_auc_errors(curve, match):
 def test_curve_errors(curve, saliency, kwargs, error, match):
     with pytest.raises(error, match=match):
         curve(_mlp(), _rand(2, 1, 3, 4, seed=31), saliency, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: sanity.blur(torch.zeros(1, 1, 4, 4), sigma=1e300), ValueError, "sigma must be a finite number >= 0.001"),
+        (lambda: sanity.spearman(np.ones((1, 2), complex), np.ones((1, 2))), TypeError, "a must hold real numbers"),
+        (lambda: sanity.auc("abc"), TypeError, "curve must be a number, list or array"),
+        (lambda: sanity.parameter_randomization(gradients.vanilla_saliency, nn.Linear(4, 2), torch.zeros(1, 1, 2, 2), 0,
+                                                layers=3), TypeError, "layers must be a list of submodule names"),
+        (lambda: sanity.deletion_curve(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), torch.zeros(1, 1, 2, 2),
+                                       np.array([[["a", "b"], ["c", "d"]]]), target=0), TypeError, "saliency must hold real numbers"),
+        (lambda: sanity.deletion_curve(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), torch.zeros(1, 1, 2, 2),
+                                       torch.zeros(1, 2, 2), step=0, target=0), ValueError, "step must be an integer >= 1"),
+    ],
+)
+def test_bounded_and_typed_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_a_huge_step_is_the_two_point_curve():
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+    x, saliency = torch.rand(1, 1, 2, 2), torch.rand(1, 2, 2)
+    np.testing.assert_array_equal(sanity.deletion_curve(model, x, saliency, step=2**70, target=0),
+                                  sanity.deletion_curve(model, x, saliency, step=4, target=0))

@@ -338,3 +338,19 @@ def test_viz_takes_uint8_images_scaled_and_inhibited_maps():
     assert float(ax.images[0].get_array().max()) == 1.0
     viz.show_map(np.array([[-np.inf, 1.0]]))
     plt.close("all")
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+def test_timing_bounds_and_types():
+    with pytest.raises(ValueError, match="repeat must be an integer >= 1 and <= 100000"):
+        timing.median_ms(lambda: None, repeat=10**9)
+    with pytest.raises(TypeError, match="fn must be callable"):
+        timing.median_ms(3)
+    with pytest.raises(ValueError, match="rounds must be an integer >= 1 and <= 100000"):
+        timing.interleaved_median_ms({"a": lambda: None}, rounds=2**40)
+    with pytest.raises(TypeError, match="calls must be a dict"):
+        timing.interleaved_median_ms([lambda: None])
+    with pytest.raises(TypeError, match=r"calls\['a'\] must be callable"):
+        timing.interleaved_median_ms({"a": 3})
