@@ -3,7 +3,7 @@
 Used in notebook 09 (§1 cropping, §2 retargeting, §3 compression).  Every
 function takes a saliency map that the caller computed with any method of the
 course; :func:`compute_saliency` gets one from a method *name* of the command
-line's registry (:data:`course_lib.cli.METHODS`: ``"lc"``,
+line's registry (:data:`course_lib.methods.METHODS`: ``"lc"``,
 ``"spectral_residual"``, ``"frequency_tuned"``, the OpenCV methods and the
 models that later notebooks register) or from any callable, at the image's
 size.
@@ -33,9 +33,11 @@ from course_lib._validation import (
     check_choice,
     check_count,
     check_image,
+    check_map,
+    check_number,
+    check_shape,
     check_positive,
     check_same_shape,
-    check_unit_range,
 )
 from course_lib.images import from_opencv, to_grey, to_opencv
 from course_lib.quadtree import psnr
@@ -71,6 +73,10 @@ __all__ = [
 # --------------------------------------------------------------------------
 # the saliency source
 # --------------------------------------------------------------------------
+MAX_WEIGHT = 1e6
+"""Largest saliency weight λ of the seam energy (the energy stays finite in float32)."""
+
+
 def compute_saliency(image: npt.ArrayLike, method: SaliencySource = "spectral_residual") -> npt.NDArray[np.float32]:
     """Saliency map of ``image`` at the image's own height and width.
 
@@ -79,7 +85,7 @@ def compute_saliency(image: npt.ArrayLike, method: SaliencySource = "spectral_re
     image : ndarray, shape (H, W, 3)
         Course image, float RGB in [0, 1].
     method : str or callable
-        A name in :data:`course_lib.cli.METHODS` (the registry of the
+        A name in :data:`course_lib.methods.METHODS` (the registry of the
         ``saliency-course map --method`` command) or a function
         ``image -> map``.
 
@@ -112,10 +118,9 @@ def compute_saliency(image: npt.ArrayLike, method: SaliencySource = "spectral_re
     ((320, 320), dtype('float32'))
     """
     checked = check_image(image, ndim=(3,))
-    check_unit_range(checked)
     function = _resolve(method)
     saliency = np.asarray(function(checked))
-    saliency = check_image(saliency, ndim=(2,), name=f"the map of method {_label(method)}").astype(np.float32)
+    saliency = check_map(saliency, name=f"the map of method {_label(method)}").astype(np.float32)
     if float(saliency.min()) < 0:
         raise ValueError(
             f"the map of method {_label(method)} must be >= 0, got minimum {float(saliency.min()):.4g}"
@@ -128,11 +133,11 @@ def compute_saliency(image: npt.ArrayLike, method: SaliencySource = "spectral_re
 
 def _resolve(method: SaliencySource) -> Callable[[np.ndarray], np.ndarray]:
     if isinstance(method, str):
-        # Imported here, not at the top: cli sits above every topic module
-        # (design.md) and registers the later notebooks' models.
-        from course_lib import cli
+        # Imported here, not at the top: the registry imports itti_koch and
+        # baselines, and may register the later notebooks' models.
+        from course_lib import methods
 
-        return cli.resolve_method(method)
+        return methods.resolve_method(method)
     if callable(method):
         return method
     raise TypeError(f"method must be a method name or a callable, got {type(method).__name__}")
@@ -143,7 +148,7 @@ def _label(method: SaliencySource) -> str:
 
 
 def _check_map(saliency_map: object, name: str = "saliency_map") -> np.ndarray:
-    checked = check_image(saliency_map, ndim=(2,), name=name)
+    checked = check_map(saliency_map, name=name)
     if float(checked.min()) < 0:
         raise ValueError(f"{name} must be >= 0, got minimum {float(checked.min()):.4g}")
     return checked
@@ -198,9 +203,11 @@ def crop_size(shape: tuple[int, ...], aspect_ratio: float, *, scale: float = 1.0
     factor = check_positive(scale, name="scale")
     if factor > 1:
         raise ValueError(f"scale must be in (0, 1], got {scale!r}")
-    if len(shape) < 2 or min(shape[:2]) < 1:
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
+        raise TypeError(f"shape must be a sequence (H, W, ...) of integers, got {type(shape).__name__}")
+    if len(shape) < 2:
         raise ValueError(f"shape must start with a positive height and width, got {tuple(shape)}")
-    height, width = int(shape[0]), int(shape[1])
+    height, width = check_shape(tuple(shape[:2]), name="shape")
     if ratio <= width / height:
         full_h, full_w = height, height * ratio
     else:
@@ -263,7 +270,7 @@ def window_sums(saliency_map: npt.ArrayLike, height: int, width: int) -> npt.NDA
     width = check_count(width, name="width", minimum=1)
     if height > checked.shape[0] or width > checked.shape[1]:
         raise ValueError(
-            f"the window ({height}, {width}) must fit in saliency_map of shape {checked.shape}"
+            f"height and width (the window ({height}, {width})) must fit in saliency_map of shape {checked.shape}"
         )
     table = np.zeros((checked.shape[0] + 1, checked.shape[1] + 1), dtype=np.float64)
     table[1:, 1:] = checked.astype(np.float64).cumsum(axis=0).cumsum(axis=1)
@@ -350,9 +357,11 @@ def kept_fraction(saliency_map: npt.ArrayLike, box: tuple[int, int, int, int]) -
     0.75
     """
     checked = _check_map(saliency_map)
+    if isinstance(box, (str, bytes)) or not hasattr(box, "__len__"):
+        raise TypeError(f"box must be (row0, col0, row1, col1), got {type(box).__name__}")
     if len(box) != 4:
         raise ValueError(f"box must be (row0, col0, row1, col1), got {box!r}")
-    row0, col0, row1, col1 = (int(value) for value in box)
+    row0, col0, row1, col1 = (check_count(value, name="box") for value in box)
     if not (0 <= row0 < row1 <= checked.shape[0] and 0 <= col0 < col1 <= checked.shape[1]):
         raise ValueError(f"box must lie inside saliency_map of shape {checked.shape}, got {box!r}")
     total = float(checked.sum(dtype=np.float64))
@@ -452,8 +461,7 @@ def seam_energy(
     [2.0, 0.5, 0.5, 0.0]
     """
     checked = check_image(image, ndim=(2, 3))
-    check_unit_range(checked)
-    lam = check_positive(weight, name="weight", allow_zero=True)
+    lam = check_number(check_positive(weight, name="weight", allow_zero=True), name="weight", maximum=MAX_WEIGHT)
     energy = _gradient_energy(to_grey(checked).astype(np.float64))
     if saliency_map is not None:
         saliency = _check_map(saliency_map)
@@ -587,7 +595,6 @@ def carve_seams(
     ((4, 3, 3), [False, True, True, True, False])
     """
     checked = check_image(image, ndim=(3,))
-    check_unit_range(checked)
     check_choice(direction, ("vertical", "horizontal"), name="direction")
     check_positive(weight, name="weight", allow_zero=True)
     if saliency_map is None:
@@ -658,7 +665,6 @@ def jpeg_encode(image: npt.ArrayLike, quality: int) -> bytes:
     (b'\\xff\\xd8', b'\\xff\\xd9')
     """
     checked = check_image(image, ndim=(3,))
-    check_unit_range(checked)
     level = _check_quality(quality, "quality")
     ok, encoded = cv2.imencode(".jpg", to_opencv(checked), [cv2.IMWRITE_JPEG_QUALITY, level])
     if not ok:  # pragma: no cover - libjpeg accepts every uint8 BGR image
@@ -730,7 +736,8 @@ def salient_blocks(
     tau = check_positive(threshold, name="threshold")
     if tau > 1:
         raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
-    side = check_count(block, name="block", minimum=1)
+    # one block of side >= max(H, W) covers the map, whatever its size: cap it (same result, bounded memory)
+    side = min(check_count(block, name="block", minimum=1), max(checked.shape))
     height, width = checked.shape
     rows, cols = -(-height // side), -(-width // side)
     padded = np.zeros((rows * side, cols * side), dtype=np.float64)
@@ -857,7 +864,6 @@ def roi_jpeg(
     (1024, True)
     """
     checked = check_image(image, ndim=(3,))
-    check_unit_range(checked)
     saliency = _check_map(saliency_map)
     check_same_shape(checked, saliency, names=("image", "saliency_map"))
     inside = _check_quality(quality_inside, "quality_inside")
@@ -905,7 +911,6 @@ def uniform_quality_for_size(image: npt.ArrayLike, n_bytes: int) -> tuple[int, b
     True
     """
     checked = check_image(image, ndim=(3,))
-    check_unit_range(checked)
     target = check_count(n_bytes, name="n_bytes", minimum=1)
     low, high = 1, 100
     best = jpeg_encode(checked, high)

@@ -18,6 +18,8 @@ counts the fixations until attention lands on the target, over set sizes.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Callable
 
@@ -25,8 +27,22 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_choice, check_count, check_image, check_positive
+from course_lib._validation import (
+    as_generator,
+    check_array,
+    check_choice,
+    check_count,
+    check_map,
+    check_number,
+    check_numbers,
+    check_positive,
+    check_shape,
+)
 from course_lib.stimuli import SearchArray, search_array
+
+
+MAX_STEPS = 1_000_000
+"""Most time steps of :func:`simulate_attention` (max_time_ms / dt_ms): bounds its loop."""
 
 
 def default_ior_radius(shape: tuple[int, ...]) -> float:
@@ -42,7 +58,9 @@ def default_ior_radius(shape: tuple[int, ...]) -> float:
     >>> default_ior_radius((30, 40))
     5.0
     """
-    return min(shape[:2]) / 6
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) < 2:
+        raise TypeError(f"shape must be a sequence (H, W, ...) of integers, got {shape!r}")
+    return min(check_shape(tuple(shape[:2]), name="shape")) / 6
 
 
 def disk_mask(shape: tuple[int, int], centre: tuple[float, float], radius: float) -> npt.NDArray[np.bool_]:
@@ -53,6 +71,24 @@ def disk_mask(shape: tuple[int, int], centre: tuple[float, float], radius: float
     >>> disk_mask((3, 3), (1, 1), 1.0).astype(int).tolist()
     [[0, 1, 0], [1, 1, 1], [0, 1, 0]]
     """
+    shape = check_shape(shape, name="shape")
+    centre = _check_point(centre, name="centre")
+    radius = check_positive(radius, name="radius", allow_zero=True)
+    return _disk(shape, centre, radius)
+
+
+def _check_point(point: object, *, name: str) -> tuple[float, float]:
+    if isinstance(point, (str, bytes)) or not hasattr(point, "__len__"):
+        raise TypeError(f"{name} must be a pair of numbers (row, col), got {type(point).__name__}")
+    if len(point) != 2:
+        raise ValueError(f"{name} must be a pair of numbers (row, col), got {point!r}")
+    return check_number(point[0], name=name), check_number(point[1], name=name)
+
+
+def _disk(shape: tuple[int, int], centre: tuple[float, float], radius: float) -> np.ndarray:
+    # a radius beyond the map's diagonal from the centre covers it all; capping keeps radius² finite
+    reach = math.hypot(shape[0], shape[1]) + abs(centre[0]) + abs(centre[1])
+    radius = min(radius, reach)
     rows, cols = np.ogrid[: shape[0], : shape[1]]
     return (rows - centre[0]) ** 2 + (cols - centre[1]) ** 2 <= radius**2
 
@@ -68,8 +104,12 @@ def winner_take_all(saliency: np.ndarray) -> tuple[int, int]:
     >>> winner_take_all(np.array([[0.0, 2.0], [2.0, 1.0]]))
     (0, 1)
     """
-    flat_index = int(np.argmax(saliency))
-    row, col = divmod(flat_index, saliency.shape[1])
+    return _argmax(check_map(saliency, name="saliency", allow_minus_inf=True))
+
+
+def _argmax(values: np.ndarray) -> tuple[int, int]:
+    flat_index = int(np.argmax(values))
+    row, col = divmod(flat_index, values.shape[1])
     return row, col
 
 
@@ -84,8 +124,10 @@ def inhibit_return(saliency: np.ndarray, fixation: tuple[int, int], radius: floa
     >>> inhibit_return(np.ones((1, 4)), (0, 0), 1.0).tolist()
     [[-inf, -inf, 1.0, 1.0]]
     """
-    inhibited = np.array(saliency, dtype=np.float64, copy=True)
-    inhibited[disk_mask(inhibited.shape, fixation, radius)] = -np.inf
+    inhibited = np.array(check_map(saliency, name="saliency", allow_minus_inf=True), dtype=np.float64, copy=True)
+    fixation = _check_point(fixation, name="fixation")
+    radius = check_positive(radius, name="radius", allow_zero=True)
+    inhibited[_disk(inhibited.shape, fixation, radius)] = -np.inf
     return inhibited
 
 
@@ -136,17 +178,17 @@ def scanpath(saliency: npt.ArrayLike, n_fixations: int, ior_radius: float | None
     >>> scanpath(saliency, 5, ior_radius=3).tolist()
     [[2, 3], [15, 15]]
     """
-    checked = check_image(saliency, ndim=(2,), name="saliency")
+    checked = check_map(saliency, name="saliency")
     n_fixations = check_count(n_fixations, name="n_fixations", minimum=1)
     radius = default_ior_radius(checked.shape) if ior_radius is None else check_positive(ior_radius, name="ior_radius")
     working = np.array(checked, dtype=np.float64, copy=True)
     fixations: list[tuple[int, int]] = []
     for _ in range(n_fixations):
-        fixation = winner_take_all(working)
-        if not working[fixation] > 0:
+        fixation = _argmax(working)  # winner_take_all on the checked map
+        if not working[fixation] > 0:  # every pixel inhibited or <= 0: at most H·W rounds
             break
         fixations.append(fixation)
-        working[disk_mask(working.shape, fixation, radius)] = -np.inf
+        working[_disk(working.shape, fixation, radius)] = -np.inf
     return np.array(fixations, dtype=np.int64).reshape(-1, 2)
 
 
@@ -249,14 +291,20 @@ def simulate_attention(
     >>> bool(0 < trace.times_ms[0] < trace.times_ms[1])
     True
     """
-    checked = check_image(saliency, ndim=(2,), name="saliency")
+    checked = check_map(saliency, name="saliency")
     n_fixations = check_count(n_fixations, name="n_fixations", minimum=1)
     radius = default_ior_radius(checked.shape) if ior_radius is None else check_positive(ior_radius, name="ior_radius")
     dt = check_positive(dt_ms, name="dt_ms") * 1e-3
     tau_ior = check_positive(ior_decay_ms, name="ior_decay_ms") * 1e-3
     check_positive(ior_conductance, name="ior_conductance")
-    n_steps = int(check_positive(max_time_ms, name="max_time_ms") * 1e-3 / dt)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    steps = check_positive(max_time_ms, name="max_time_ms") * 1e-3 / dt
+    if steps > MAX_STEPS:
+        raise ValueError(
+            f"dt_ms must be at least max_time_ms / {MAX_STEPS} = {max_time_ms / MAX_STEPS:.3g} "
+            f"(at most {MAX_STEPS} time steps), got dt_ms={dt_ms!r}"
+        )
+    n_steps = int(steps)
+    rng = as_generator(seed)
 
     peak = float(np.max(checked))
     if peak <= 0:
@@ -273,13 +321,13 @@ def simulate_attention(
         v_wta += dt / _WTA_CAPACITANCE * (_WTA_INPUT_GAIN * v_sm - _WTA_LEAK * v_wta)
         g_ior *= ior_decay
         if v_wta.max() >= _WTA_THRESHOLD:
-            winner = winner_take_all(v_wta)
+            winner = _argmax(v_wta)
             fixations.append(winner)
             times.append(step * dt * 1e3)
             if len(fixations) == n_fixations:
                 break
             v_wta[:] = 0.0  # global inhibition resets the WTA network
-            g_ior[disk_mask(checked.shape, winner, radius)] += ior_conductance
+            g_ior[_disk(checked.shape, winner, radius)] += ior_conductance
     return AttentionTrace(np.array(fixations, np.int64).reshape(-1, 2), np.array(times, np.float64))
 
 
@@ -298,7 +346,7 @@ def downsample_map(saliency: npt.ArrayLike, cell: int = 16) -> npt.NDArray[np.fl
     >>> downsample_map(np.ones((64, 48)), 16).shape
     (4, 3)
     """
-    checked = check_image(np.asarray(saliency), ndim=(2,), name="saliency")
+    checked = check_map(saliency, name="saliency")
     cell = check_count(cell, name="cell", minimum=1)
     height, width = checked.shape
     size = (max(1, width // cell), max(1, height // cell))
@@ -317,12 +365,33 @@ def map_to_image_coords(
     >>> map_to_image_coords(np.array([[0, 1]]), (2, 2), (32, 32)).tolist()
     [[7.5, 23.5]]
     """
-    scale = np.array([image_shape[0] / map_shape[0], image_shape[1] / map_shape[1]])
-    return (np.asarray(fixations, dtype=np.float64) + 0.5) * scale - 0.5
+    points = _check_points(fixations, name="fixations")
+    map_rows, map_cols = check_shape(map_shape, name="map_shape")
+    if isinstance(image_shape, (str, bytes)) or not hasattr(image_shape, "__len__") or len(image_shape) < 2:
+        raise TypeError(f"image_shape must be a sequence (H, W, ...) of integers, got {image_shape!r}")
+    image_rows, image_cols = check_shape(tuple(image_shape[:2]), name="image_shape")
+    scale = np.array([image_rows / map_rows, image_cols / map_cols])
+    return (points + 0.5) * scale - 0.5
+
+
+def _check_points(points: object, *, name: str) -> np.ndarray:
+    """(k, 2) finite real coordinates as float64 (k may be 0)."""
+    array = check_array(points, name=name)
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise ValueError(f"{name} must have shape (k, 2), got shape {array.shape}")
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    values = array.astype(np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError(f"{name} must not contain NaN or inf")
+    return values
 
 
 def attended_items(fixations_image: np.ndarray, display: SearchArray) -> npt.NDArray[np.int64]:
     """Index of the item nearest each fixation (image coordinates): what was attended."""
+    fixations_image = _check_points(fixations_image, name="fixations_image")
+    if not isinstance(display, SearchArray):
+        raise TypeError(f"display must be a SearchArray, got {type(display).__name__}")
     if len(fixations_image) == 0:
         return np.zeros(0, dtype=np.int64)
     distances = np.linalg.norm(fixations_image[:, None, :] - display.item_centres[None, :, :], axis=2)
@@ -391,10 +460,16 @@ def search_trial(
         the simulated time in ms (0 for the simple model, or if not found).
     """
     check_choice(model, ("simple", "dynamic"), name="model")
+    if not isinstance(display, SearchArray):
+        raise TypeError(f"display must be a SearchArray, got {type(display).__name__}")
+    saliency = check_map(saliency, name="saliency")
+    max_fixations = check_count(max_fixations, name="max_fixations", minimum=1)
+    map_cell = check_count(map_cell, name="map_cell", minimum=1)
     height, width = display.image.shape[:2]
     if ior_radius is None:
         grid = int(np.ceil(np.sqrt(len(display.item_boxes))))
         ior_radius = 0.5 * min(height, width) / grid
+    ior_radius = check_positive(ior_radius, name="ior_radius")
     if model == "simple":
         sal = np.asarray(saliency, dtype=np.float64)
         scale = sal.shape[0] / height
@@ -456,8 +531,10 @@ def items_before_target(
     >>> items_before_target(display, oracle).tolist()
     [3]
     """
-    checked = check_image(saliency, ndim=(2,), name="saliency")
-    max_fixations = check_count(max_fixations, name="max_fixations", minimum=1)
+    if not isinstance(display, SearchArray):
+        raise TypeError(f"display must be a SearchArray, got {type(display).__name__}")
+    checked = check_map(saliency, name="saliency")
+    max_fixations = check_count(max_fixations, name="max_fixations", minimum=1, maximum=MAX_STEPS)
     height, width = display.image.shape[:2]
     if ior_radius is None:
         grid = int(np.ceil(np.sqrt(len(display.item_boxes))))
@@ -491,17 +568,25 @@ def search_experiment(
     SearchResult
     """
     n_trials = check_count(n_trials, name="n_trials", minimum=1)
+    seed = check_count(seed, name="seed", minimum=0)
+    check_choice(model, ("simple", "dynamic"), name="model")
+    max_fixations = check_count(max_fixations, name="max_fixations", minimum=1)
+    if saliency_fn is not None and not callable(saliency_fn):
+        raise TypeError(f"saliency_fn must be a callable or None, got {type(saliency_fn).__name__}")
     saliency_fn = _default_saliency if saliency_fn is None else saliency_fn
-    sizes = np.asarray(set_sizes, dtype=np.int64)
-    if sizes.ndim != 1 or sizes.size == 0:
+    if isinstance(set_sizes, (str, bytes)) or not hasattr(set_sizes, "__len__"):
+        raise TypeError(f"set_sizes must be a non-empty list of integers, got {type(set_sizes).__name__}")
+    if len(set_sizes) == 0 or np.ndim(set_sizes) != 1:
         raise ValueError(f"set_sizes must be a non-empty list of integers, got {set_sizes!r}")
+    sizes = np.array([check_count(v, name="set_sizes", minimum=4, maximum=100) for v in set_sizes], dtype=np.int64)
     fixations = np.zeros((sizes.size, n_trials))
     times = np.zeros((sizes.size, n_trials))
     for i, set_size in enumerate(sizes):
         for trial in range(n_trials):
             display = search_array(kind, int(set_size), seed=seed + 1000 * i + trial)
+            saliency = check_map(saliency_fn(display.image), name="the map returned by saliency_fn")
             count, time_ms = search_trial(
-                display, saliency_fn(display.image), model=model, max_fixations=max_fixations, seed=seed + trial
+                display, saliency, model=model, max_fixations=max_fixations, seed=seed + trial
             )
             fixations[i, trial], times[i, trial] = count, time_ms
     return SearchResult(kind, sizes, fixations, times, fixations <= max_fixations)
@@ -519,13 +604,22 @@ def fit_slope(set_sizes: npt.ArrayLike, values: npt.ArrayLike) -> tuple[float, f
     >>> fit_slope([4, 8, 16], [[2.0, 4.0], [5.0, 5.0], [9.0, 9.0]])
     (0.5, 1.0)
     """
-    sizes = np.asarray(set_sizes, dtype=np.float64)
-    means = np.asarray(values, dtype=np.float64)
+    sizes = _finite_array(set_sizes, name="set_sizes")
+    means = _finite_array(values, name="values")
+    if means.ndim == 2 and means.shape[1] == 0:
+        raise ValueError(f"values must hold at least one trial per set size, got shape {means.shape}")
     if means.ndim == 2:
         means = means.mean(axis=1)
     if sizes.shape != means.shape or sizes.size < 2:
         raise ValueError(
             f"set_sizes and values must give one mean per set size (at least 2), got {sizes.shape} and {means.shape}"
         )
+    if np.unique(sizes).size < 2:
+        raise ValueError(f"set_sizes must hold at least two different sizes, got {sizes.tolist()}")
     slope, intercept = np.polyfit(sizes, means, 1)
     return round(float(slope), 12), round(float(intercept), 12)
+
+
+def _finite_array(values: object, *, name: str) -> np.ndarray:
+    """A list or array of finite real numbers as float64."""
+    return check_numbers(values, name=name)

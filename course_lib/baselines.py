@@ -17,8 +17,12 @@ from course_lib._validation import (
     check_array,
     check_choice,
     check_image,
+    MAX_IMAGE_PIXELS,
+    check_count,
+    check_map,
+    check_numbers,
+    check_shape,
     check_positive,
-    check_unit_range,
 )
 from course_lib.images import to_grey, to_opencv, to_uint8
 
@@ -40,7 +44,9 @@ def normalize_range(values: np.ndarray) -> npt.NDArray[np.float32]:
     >>> normalize_range(np.full(3, 7.0)).tolist()
     [0.0, 0.0, 0.0]
     """
-    values = np.asarray(values, dtype=np.float64)
+    values = check_numbers(values, name="values")
+    if values.size == 0:
+        raise ValueError(f"values must not be empty, got shape {values.shape}")
     low, high = float(values.min()), float(values.max())
     if high - low <= 0 or not np.isfinite(high - low):
         return np.zeros(values.shape, dtype=np.float32)
@@ -161,7 +167,6 @@ def lc_saliency(
     [[0.0, 0.0, 1.0]]
     """
     checked = check_image(image, ndim=(2, 3))
-    check_unit_range(checked)
     check_choice(channels, ("grey", "rgb"), name="channels")
     compute = {"lut": _lc_channel_lut, "brute_force": _lc_channel_brute_force}[
         check_choice(method, ("lut", "brute_force"), name="method")
@@ -175,6 +180,20 @@ def lc_saliency(
     if normalize:
         return normalize_range(raw)
     return raw.astype(np.float32)
+
+
+MAX_SIGMA = 1000.0
+"""Largest blur σ in pixels (a 6001-tap kernel); larger ones are refused, not slow."""
+
+MAX_WIDTH = 4096
+"""Largest working width of :func:`spectral_residual` (the paper uses 64)."""
+
+
+def _check_sigma(sigma: object) -> float:
+    value = check_positive(sigma, name="sigma", allow_zero=True)
+    if value > MAX_SIGMA:
+        raise ValueError(f"sigma must be a finite number >= 0 and <= {MAX_SIGMA:g} (pixels), got {sigma!r}")
+    return value
 
 
 def blur_map(saliency_map: npt.ArrayLike, sigma: float) -> npt.NDArray[np.float32]:
@@ -206,8 +225,8 @@ def blur_map(saliency_map: npt.ArrayLike, sigma: float) -> npt.NDArray[np.float3
     >>> bool(smooth[7, 7] < 1), round(float(smooth.sum()), 3)
     (True, 1.0)
     """
-    checked = check_image(saliency_map, ndim=(2,), name="saliency_map")
-    sigma = check_positive(sigma, name="sigma", allow_zero=True)
+    checked = check_map(saliency_map, name="saliency_map")
+    sigma = _check_sigma(sigma)
     if sigma == 0:
         return checked.astype(np.float32, copy=True)
     size = int(np.ceil(6 * sigma)) | 1
@@ -227,7 +246,6 @@ _VIDEO_FOREGROUND = 0.9
 
 def _checked_unit_image(image: npt.ArrayLike) -> np.ndarray:
     checked = check_image(image, ndim=(2, 3))
-    check_unit_range(checked)
     return checked
 
 
@@ -333,9 +351,8 @@ def spectral_residual(
     0.0
     """
     checked = _checked_unit_image(image)
-    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-        raise ValueError(f"width must be an integer >= 1, got {width!r}")
-    sigma = check_positive(sigma, name="sigma", allow_zero=True)
+    width = check_count(width, name="width", minimum=1, maximum=MAX_WIDTH)
+    sigma = _check_sigma(sigma)
     height_in, width_in = checked.shape[:2]
     if _is_constant(checked):
         return np.zeros((height_in, width_in), dtype=np.float32)
@@ -557,7 +574,6 @@ def _check_frames(frames: object) -> np.ndarray:
     if array.ndim not in (3, 4) or (array.ndim == 4 and array.shape[3] != 3):
         raise ValueError(f"frames must have shape (T, H, W) or (T, H, W, 3), got shape {array.shape}")
     checked = check_image(array, ndim=(3, 4), name="frames", channels=None)
-    check_unit_range(checked, name="frames")
     return checked
 
 
@@ -686,20 +702,17 @@ def moving_blob_video(
     >>> np.argwhere(masks[2]).mean(axis=0).tolist()
     [8.0, 4.0]
     """
-    for name, value, low in (("n_frames", n_frames, 1), ("radius", radius, 1), ("start", start, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    n_frames = check_count(n_frames, name="n_frames", minimum=1)
+    radius = check_count(radius, name="radius", minimum=1)
+    start = check_count(start, name="start", minimum=0)
     speed = check_positive(speed, name="speed", allow_zero=True)
-    if (
-        not isinstance(shape, tuple)
-        or len(shape) != 2
-        or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in shape)
-        or min(shape) < 2 * radius + 2
-    ):
+    height, width = check_shape(shape, name="shape")
+    if min(height, width) < 2 * radius + 2:
         raise ValueError(
             f"shape must be a tuple (H, W) of integers >= 2 * radius + 2 = {2 * radius + 2}, got {shape!r}"
         )
-    height, width = int(shape[0]), int(shape[1])
+    if n_frames * height * width > MAX_IMAGE_PIXELS:
+        raise ValueError(f"n_frames · H · W must be at most {MAX_IMAGE_PIXELS}, got {n_frames} · {height} · {width}")
     rows, cols = np.mgrid[0:height, 0:width]
     masks = np.zeros((n_frames, height, width), dtype=bool)
     centre_row = height // 2

@@ -38,6 +38,8 @@ steps of fixed L2 length, until the prediction flips (Szegedy et al. 2014).
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -46,8 +48,8 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
-from course_lib._validation import check_count, check_positive
-from course_lib.gradients import _score_gradient
+from course_lib._validation import MAX_IMAGE_PIXELS, MAX_ITERATIONS, check_count, check_positive, check_seed
+from course_lib._attribution import check_scores, eval_mode, forward, gaussian_blur2d, score_gradient
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def input_normalization(model: nn.Module, *, channels: int = 3) -> tuple[torch.T
     >>> mean.flatten().tolist(), std.flatten().tolist()
     ([0.0], [1.0])
     """
-    channels = check_count(channels, name="channels", minimum=1)
+    channels = check_count(channels, name="channels", minimum=1, maximum=4096)
     normalize = getattr(model, "normalize", None)
     mean = getattr(normalize, "mean", None)
     std = getattr(normalize, "std", None)
@@ -124,38 +126,73 @@ def input_normalization(model: nn.Module, *, channels: int = 3) -> tuple[torch.T
 
 def _gaussian_blur(z: torch.Tensor, sigma: float) -> torch.Tensor:
     """Separable Gaussian blur of (B, C, H, W), radius ⌈3σ⌉, reflected borders."""
-    radius = max(1, int(np.ceil(3 * sigma)))
-    offsets = torch.arange(-radius, radius + 1, dtype=z.dtype)
-    kernel = torch.exp(-0.5 * (offsets / sigma) ** 2)
-    kernel = kernel / kernel.sum()  # (k,)
-    channels = z.shape[1]
-    pad_h = min(radius, z.shape[2] - 1)  # reflect padding needs pad < size
-    pad_w = min(radius, z.shape[3] - 1)
-    out = z
-    if pad_w > 0:
-        weight = kernel[radius - pad_w : radius + pad_w + 1]
-        weight = (weight / weight.sum()).reshape(1, 1, 1, -1).repeat(channels, 1, 1, 1)  # (C, 1, 1, k)
-        out = nn.functional.conv2d(nn.functional.pad(out, (pad_w, pad_w, 0, 0), mode="reflect"), weight, groups=channels)
-    if pad_h > 0:
-        weight = kernel[radius - pad_h : radius + pad_h + 1]
-        weight = (weight / weight.sum()).reshape(1, 1, -1, 1).repeat(channels, 1, 1, 1)  # (C, 1, k, 1)
-        out = nn.functional.conv2d(nn.functional.pad(out, (0, 0, pad_h, pad_h), mode="reflect"), weight, groups=channels)
-    return out
+    return gaussian_blur2d(z, sigma, radius=max(1, int(np.ceil(3 * sigma))), border_type="reflect")
 
 
 def _check_targets(target: object) -> list[int]:
     if isinstance(target, (bool, np.bool_)):
         raise TypeError(f"target must be an int or a sequence of ints, got {target!r}")
     if isinstance(target, (int, np.integer)):
-        return [int(target)]
+        return [check_count(target, name="target", maximum=2**62)]
     if isinstance(target, (list, tuple, np.ndarray, torch.Tensor)):
         values = list(np.asarray(target.detach().cpu() if isinstance(target, torch.Tensor) else target).reshape(-1))
         if not values:
             raise ValueError("target must name at least one class, got an empty sequence")
         if any(isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) for v in values):
             raise TypeError(f"target must hold integers, got {list(values)}")
-        return [int(v) for v in values]
+        return [check_count(v, name="target", maximum=2**62) for v in values]
     raise TypeError(f"target must be an int or a sequence of ints, got {type(target).__name__}")
+
+
+def _ascent_setup(model: nn.Module, target: int | Sequence[int], *, lam: float, step_size: float, n_steps: int,
+                  image_shape: tuple[int, int, int], jitter: int, blur_sigma: float, seed: int,
+                  curvature: float) -> tuple:
+    """Checked arguments of a class-model ascent, the model's input normalisation, device and generator.
+
+    ``curvature`` is the factor of λ in the objective's second derivative
+    (1 for the score-space ascent, 2 for the ascent in [0, 1]): the step is
+    refused when ``curvature * lam * step_size >= 1``, where gradient ascent
+    on the L2 penalty alone would overshoot.
+    """
+    targets = _check_targets(target)
+    lam = check_positive(lam, name="lam")
+    step_size = check_positive(step_size, name="step_size")
+    if curvature * lam * step_size >= 1:
+        factor = "" if curvature == 1 else f"{curvature:g} * "
+        raise ValueError(
+            f"{factor}lam * step_size must be < 1 for the ascent to converge, got {factor}{lam!r} * {step_size!r}; "
+            "lower the step size"
+        )
+    n_steps = check_count(n_steps, name="n_steps", minimum=1, maximum=MAX_ITERATIONS)
+    if (
+        not isinstance(image_shape, (tuple, list))
+        or len(image_shape) != 3
+        or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in image_shape)
+    ):
+        raise ValueError(f"image_shape must be three positive ints (C, H, W), got {image_shape!r}")
+    if len(targets) * math.prod(int(s) for s in image_shape) > MAX_IMAGE_PIXELS:
+        raise ValueError(f"image_shape must have at most {MAX_IMAGE_PIXELS} values per class, got {image_shape!r}")
+    jitter = check_count(jitter, name="jitter", maximum=max(int(s) for s in image_shape[1:]))
+    blur_sigma = check_positive(blur_sigma, name="blur_sigma", allow_zero=True)
+    if 0 < blur_sigma < 0.01:
+        raise ValueError(f"blur_sigma must be 0 (no blur) or at least 0.01 pixels, got {blur_sigma!r}")
+    if blur_sigma > max(int(s) for s in image_shape[1:]):
+        raise ValueError(f"blur_sigma must be at most the image side {max(image_shape[1:])}, got {blur_sigma!r}")
+    seed = check_seed(seed)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+
+    channels, height, width = (int(s) for s in image_shape)
+    mean, std = input_normalization(model, channels=channels)  # (1, C, 1, 1) each
+    if mean.shape[1] != channels:
+        raise ValueError(
+            f"image_shape has {channels} channels but the model normalises {mean.shape[1]}, got {image_shape!r}"
+        )
+    parameter = next(model.parameters(), None)
+    device = parameter.device if parameter is not None else torch.device("cpu")
+    mean, std = mean.to(device), std.to(device)
+    rng = np.random.default_rng(seed)
+    return targets, lam, step_size, n_steps, jitter, (channels, height, width), mean, std, device, rng
 
 
 def visualize_class(
@@ -271,37 +308,9 @@ def visualize_class(
     >>> result.image.shape, result.scores.shape
     ((2, 2, 1), (61,))
     """
-    targets = _check_targets(target)
-    lam = check_positive(lam, name="lam")
-    step_size = check_positive(step_size, name="step_size")
-    if lam * step_size >= 1:
-        raise ValueError(
-            f"lam * step_size must be < 1 for the ascent to converge, got {lam!r} * {step_size!r}; "
-            "lower the step size"
-        )
-    n_steps = check_count(n_steps, name="n_steps", minimum=1)
-    if (
-        not isinstance(image_shape, (tuple, list))
-        or len(image_shape) != 3
-        or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in image_shape)
-    ):
-        raise ValueError(f"image_shape must be three positive ints (C, H, W), got {image_shape!r}")
-    jitter = check_count(jitter, name="jitter")
-    blur_sigma = check_positive(blur_sigma, name="blur_sigma", allow_zero=True)
-    seed = check_count(seed, name="seed")
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-
-    channels, height, width = (int(s) for s in image_shape)
-    mean, std = input_normalization(model, channels=channels)  # (1, C, 1, 1) each
-    if mean.shape[1] != channels:
-        raise ValueError(
-            f"image_shape has {channels} channels but the model normalises {mean.shape[1]}, got {image_shape!r}"
-        )
-    parameter = next(model.parameters(), None)
-    device = parameter.device if parameter is not None else torch.device("cpu")
-    mean, std = mean.to(device), std.to(device)
-    rng = np.random.default_rng(seed)
+    targets, lam, step_size, n_steps, jitter, (channels, height, width), mean, std, device, rng = _ascent_setup(
+        model, target, lam=lam, step_size=step_size, n_steps=n_steps, image_shape=image_shape, jitter=jitter,
+        blur_sigma=blur_sigma, seed=seed, curvature=1.0)
 
     z = torch.zeros(len(targets), channels, height, width, device=device)  # (B, C, H, W): the zero image
     classes = torch.tensor(targets, dtype=torch.long)
@@ -312,7 +321,7 @@ def visualize_class(
             if jitter and step < n_steps:
                 shift = tuple(int(s) for s in rng.integers(-jitter, jitter + 1, size=2))
             shifted = torch.roll(z, shift, dims=(2, 3))  # (B, C, H, W)
-            grad_x, score, _ = _score_gradient(model, mean + std * shifted, classes)
+            grad_x, score, _ = score_gradient(model, mean + std * shifted, classes)
             scores.append(score.double().cpu())
             objective.append(score.double().cpu() - lam * z.double().pow(2).sum(dim=(1, 2, 3)).cpu())
             if step == n_steps:
@@ -444,37 +453,9 @@ def visualize_class_in_range(
     >>> [round(float(v), 3) for v in result.image.flatten()]  # μ = 0 here: clip(w / 2, 0, 1)
     [0.5, 0.0, 0.025, 0.0]
     """
-    targets = _check_targets(target)
-    lam = check_positive(lam, name="lam")
-    step_size = check_positive(step_size, name="step_size")
-    if 2 * lam * step_size >= 1:
-        raise ValueError(
-            f"2 * lam * step_size must be < 1 for the ascent to converge, got 2 * {lam!r} * {step_size!r}; "
-            "lower the step size"
-        )
-    n_steps = check_count(n_steps, name="n_steps", minimum=1)
-    if (
-        not isinstance(image_shape, (tuple, list))
-        or len(image_shape) != 3
-        or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in image_shape)
-    ):
-        raise ValueError(f"image_shape must be three positive ints (C, H, W), got {image_shape!r}")
-    jitter = check_count(jitter, name="jitter")
-    blur_sigma = check_positive(blur_sigma, name="blur_sigma", allow_zero=True)
-    seed = check_count(seed, name="seed")
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-
-    channels, height, width = (int(s) for s in image_shape)
-    mean, std = input_normalization(model, channels=channels)  # (1, C, 1, 1) each
-    if mean.shape[1] != channels:
-        raise ValueError(
-            f"image_shape has {channels} channels but the model normalises {mean.shape[1]}, got {image_shape!r}"
-        )
-    parameter = next(model.parameters(), None)
-    device = parameter.device if parameter is not None else torch.device("cpu")
-    mean, std = mean.to(device), std.to(device)
-    rng = np.random.default_rng(seed)
+    targets, lam, step_size, n_steps, jitter, (channels, height, width), mean, std, device, rng = _ascent_setup(
+        model, target, lam=lam, step_size=step_size, n_steps=n_steps, image_shape=image_shape, jitter=jitter,
+        blur_sigma=blur_sigma, seed=seed, curvature=2.0)
 
     image = mean.expand(len(targets), channels, height, width).clone()  # (B, C, H, W): I_0 = μ
     classes = torch.tensor(targets, dtype=torch.long)
@@ -490,7 +471,7 @@ def visualize_class_in_range(
             objective.append(score.double().cpu() - lam * distance)
             if step == n_steps:
                 break
-            grad, _, _ = _score_gradient(model, torch.roll(image, shift, dims=(2, 3)), classes)  # jittered
+            grad, _, _ = score_gradient(model, torch.roll(image, shift, dims=(2, 3)), classes)  # jittered
             grad = torch.roll(grad, (-shift[0], -shift[1]), dims=(2, 3))  # back to the image's frame
             image = image + step_size * (grad - 2 * lam * (image - mean))  # ascent on S_c − λ‖I − μ‖²
             if blur_sigma > 0:
@@ -663,7 +644,7 @@ def fooling_image(
     current, n_steps = original.clone(), 0  # (1, C, H, W)
     with torch.inference_mode(False), torch.no_grad():
         while predicted != target and n_steps < max_steps:
-            grad, _, _ = _score_gradient(model, current, classes)  # ∂S_t/∂I at I_k
+            grad, _, _ = score_gradient(model, current, classes)  # ∂S_t/∂I at I_k
             norm = grad.norm()
             if norm == 0:
                 break  # a flat score: no direction to move in
@@ -685,10 +666,5 @@ def fooling_image(
 
 def _eval_scores(model: nn.Module, image: torch.Tensor) -> torch.Tensor:
     """All pre-softmax scores (B, K) of ``image`` in eval mode, no gradient."""
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            return model(image).detach()
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad():
+        return check_scores(forward(model, image), image.shape[0]).detach()

@@ -2,7 +2,7 @@
 
 ``saliency-course map IMAGE --method lc -o out.png`` writes a saliency map of
 an image file or sample as an 8-bit grey PNG.  Methods are looked up in
-:data:`METHODS`, which later modules extend.
+:data:`course_lib.methods.METHODS` (re-exported here as ``METHODS``).
 
 ``saliency-course init DIR [--force]`` copies the course notebooks and the
 app notebook into DIR (:mod:`course_lib.course_files`), keeping any that were
@@ -21,35 +21,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from course_lib import baselines, itti_koch
+# The registry lives in course_lib.methods; re-exported so that cli.METHODS and
+# cli.resolve_method keep working.
+from course_lib.methods import METHODS, resolve_method
 
-METHODS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    **baselines.METHODS,
-    "itti": itti_koch.saliency_map,
-}
-"""Saliency methods for ``saliency-course map --method``, by name.
-
-The fast baselines come from :data:`course_lib.baselines.METHODS`; models of
-later notebooks are added here.  Every function takes a course image (float32
-(H, W, 3) RGB in [0, 1]) and returns a float32 (H, W) map in [0, 1].
-"""
-
-
-def resolve_method(name: str) -> Callable[[np.ndarray], np.ndarray]:
-    """Return the saliency function registered as ``name`` in :data:`METHODS`.
-
-    Examples
-    --------
-    >>> resolve_method("lc").__name__
-    'lc_saliency'
-    """
-    if name not in METHODS:
-        raise ValueError(f"method must be one of {sorted(METHODS)}, got {name!r}")
-    return METHODS[name]
+__all__ = ["METHODS", "main", "resolve_method"]
 
 
 def _map_command(args: argparse.Namespace) -> int:

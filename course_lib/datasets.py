@@ -25,7 +25,7 @@ import numpy.typing as npt
 import torch
 from torch.utils.data import Dataset
 
-from course_lib._validation import check_choice, check_count
+from course_lib._validation import MAX_IMAGE_PIXELS, as_generator, check_choice, check_count, check_seed
 from course_lib.images import to_tensor
 
 CLASSES: tuple[str, ...] = (
@@ -163,24 +163,27 @@ _SHAPES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 # generation
 # --------------------------------------------------------------------------
 def _rng(seed: Seed, name: str = "seed") -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, np.random.SeedSequence):
-        return np.random.default_rng(seed)
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(
-            f"{name} must be an int, a numpy SeedSequence or Generator, got {type(seed).__name__}"
-        )
-    if seed < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {seed}")
-    return np.random.default_rng(int(seed))
+    return as_generator(seed, name=name)
+
+
+MAX_SIZE = 1024
+"""Largest image side of the synthetic dataset (the course uses 64)."""
 
 
 def _check_size(size: object) -> int:
     size = check_count(size, name="size")
     if size < 32:
         raise ValueError(f"size must be an integer >= 32 (pixels), got {size}")
+    if size > MAX_SIZE:
+        raise ValueError(f"size must be an integer >= 32 and <= {MAX_SIZE} (pixels), got {size}")
     return size
+
+
+def _check_n(n: object, size: int) -> int:
+    n = check_count(n, name="n")
+    if n * size * size > MAX_IMAGE_PIXELS:
+        raise ValueError(f"n must be at most {MAX_IMAGE_PIXELS // (size * size)} images of {size}×{size}, got {n}")
+    return n
 
 
 def _bilinear_matrix(n_out: int, n_in: int) -> np.ndarray:
@@ -328,8 +331,8 @@ def make_batch(n: int, *, seed: Seed, size: int = IMAGE_SIZE) -> ShapesBatch:
     >>> bool(np.array_equal(make_batch(3, seed=7).images, make_batch(3, seed=7).images))
     True
     """
-    n = check_count(n, name="n")
     size = _check_size(size)
+    n = _check_n(n, size)
     rng = _rng(seed)
 
     labels = rng.permutation(np.arange(n) % len(CLASSES)).astype(np.int64)
@@ -396,6 +399,8 @@ def mask_boxes(masks: np.ndarray) -> npt.NDArray[np.int64]:
         raise TypeError(f"masks must be a boolean numpy array, got {got}")
     if masks.ndim not in (2, 3):
         raise ValueError(f"masks must have shape (H, W) or (N, H, W), got shape {masks.shape}")
+    if masks.shape[-1] == 0 or masks.shape[-2] == 0:
+        raise ValueError(f"masks must not be empty, got shape {masks.shape}")
     single = masks.ndim == 2
     stack = masks[None] if single else masks
     any_row, any_col = stack.any(axis=2), stack.any(axis=1)  # (N, H), (N, W)
@@ -450,7 +455,9 @@ def iter_split(
     256
     """
     check_choice(split, SPLITS, name="split")
-    seed = check_count(seed, name="seed")
+    seed = check_seed(seed)
+    if not isinstance(seed, int):
+        raise TypeError(f"seed must be an integer >= 0, got {type(seed).__name__}")
     size = _check_size(size)
     chunk = check_count(start_chunk, name="start_chunk")
     while True:
@@ -487,7 +494,7 @@ def make_split(n: int, *, split: str = "train", seed: int = 0, size: int = IMAGE
     >>> bool(np.array_equal(small.images, large.images[:2]))
     True
     """
-    n = check_count(n, name="n")
+    n = _check_n(n, _check_size(size))
     stream = iter_split(split=split, seed=seed, size=size)
     chunks = [next(stream) for _ in range(-(-n // CHUNK_SIZE))]
     if not chunks:

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_image, check_positive
+from course_lib._validation import check_image, check_map, check_positive
 
 __all__ = [
     "GABOR_FREQUENCY",
@@ -59,7 +59,7 @@ GABOR_FREQUENCY = 0.25
 # --------------------------------------------------------------------------
 def _rgb_image(image: object) -> np.ndarray:
     """Validated course image as C-contiguous float32 (H, W) or (H, W, 3)."""
-    array = check_image(image, ndim=(2, 3), name="image", unit_range=True)
+    array = check_image(image, ndim=(2, 3), name="image")
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
@@ -108,10 +108,11 @@ def intensity(image: npt.ArrayLike) -> npt.NDArray[np.float32]:
     rgb = _rgb_image(image)
     if rgb.ndim == 2:
         return rgb.copy()
-    return _mean_rgb(rgb)
+    return mean_rgb(rgb)
 
 
-def _mean_rgb(rgb: np.ndarray) -> np.ndarray:
+def mean_rgb(rgb: np.ndarray) -> np.ndarray:
+    """(R + G + B)/3 of a checked float32 (H, W, 3) image; no input checks (used by itti_koch)."""
     # cv2.transform is one pass over interleaved pixels (numpy's mean over a
     # length-3 last axis is about 50× slower).
     return cv2.transform(rgb, np.full((1, 3), 1.0 / 3.0, np.float32))
@@ -178,7 +179,7 @@ def normalize_hue(
     threshold = _check_threshold(threshold)
     if rgb.ndim == 2:
         rgb = np.repeat(rgb[:, :, None], 3, axis=2)
-    mean = _mean_rgb(rgb)
+    mean = mean_rgb(rgb)
     inverse = _inverse_intensity(mean, threshold * float(mean.max()))
     return rgb * inverse[:, :, None]
 
@@ -317,16 +318,16 @@ def opponency(
     """
     rgb = _rgb_image(image)
     threshold = _check_threshold(threshold)
-    stack = _intensity_opponency(rgb, threshold)
+    stack = intensity_opponency(rgb, threshold)
     return stack[:, :, 1].copy(), stack[:, :, 2].copy()
 
 
-def _intensity_opponency(rgb: np.ndarray, threshold: float) -> np.ndarray:
-    """(H, W, 3) float32 stack [I, RG, BY] of a checked float32 image."""
+def intensity_opponency(rgb: np.ndarray, threshold: float) -> np.ndarray:
+    """(H, W, 3) float32 stack [I, RG, BY] of a checked float32 image (no input checks)."""
     if rgb.ndim == 2:  # grey: r = g = b, so RG = BY = 0 exactly
         zeros = np.zeros_like(rgb)
         return cv2.merge([rgb, zeros, zeros])
-    mean = _mean_rgb(rgb)
+    mean = mean_rgb(rgb)
     limit = threshold * float(mean.max())
     return cv2.merge(_opponency_block(rgb, mean, limit, _OpponencyWorkspace(rgb.shape[:2])))
 
@@ -376,14 +377,14 @@ def _opponency_block(
     return mean, red_green, blue_yellow
 
 
-def _reduced_intensity_opponency(
+def reduced_intensity_opponency(
     rgb: np.ndarray,
     threshold: float,
     *,
     strip_rows: int | None = None,
     mean: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``reduce(_intensity_opponency(rgb))``, i.e. pyramid scale 1 of [I, RG, BY].
+    """``reduce(intensity_opponency(rgb))``, i.e. pyramid scale 1 of [I, RG, BY].
 
     Computed in strips of ``strip_rows`` image rows (plus the 2 + 1 rows of
     context the 5-tap reduce reads), so no full-resolution colour map is
@@ -403,7 +404,7 @@ def _reduced_intensity_opponency(
     if strip_rows is None:
         strip_rows = max(2, (61_440 // cols) // 2 * 2)
     if mean is None:
-        mean = _mean_rgb(rgb)
+        mean = mean_rgb(rgb)
     workspace = _OpponencyWorkspace((min(strip_rows + 3, rows), cols))
     limit = threshold * float(mean.max())
     # pass 2: colour maps of each strip and its reduce
@@ -427,11 +428,33 @@ def _default_radius(sigma: float, gamma: float = 1.0) -> int:
     return max(1, math.ceil(3.0 * sigma * max(1.0, 1.0 / gamma)))
 
 
+MIN_SIGMA = 1e-3
+"""Smallest Gabor σ in pixels (below it σ² underflows the envelope)."""
+
+MAX_RADIUS = 1024
+"""Largest Gabor kernel radius: a (2·1024 + 1)² kernel."""
+
+
+def _check_gabor_sigma(sigma: object) -> float:
+    value = check_positive(sigma, name="sigma")
+    if not MIN_SIGMA <= value <= MAX_RADIUS:
+        raise ValueError(f"sigma must be a finite number > 0 in [{MIN_SIGMA:g}, {MAX_RADIUS}] (pixels), got {sigma!r}")
+    return value
+
+
 def _check_radius(radius: object, sigma: float, gamma: float) -> int:
     if radius is None:
-        return _default_radius(sigma, gamma)
-    if isinstance(radius, bool) or not isinstance(radius, (int, np.integer)) or radius < 1:
-        raise ValueError(f"radius must be an integer >= 1 or None, got {radius!r}")
+        value = _default_radius(sigma, gamma)
+        if value > MAX_RADIUS:
+            raise ValueError(
+                f"sigma and gamma must give a kernel radius 3·sigma·max(1, 1/gamma) <= {MAX_RADIUS}, "
+                f"got sigma={sigma!r}, gamma={gamma!r} (radius {value})"
+            )
+        return value
+    if isinstance(radius, (bool, np.bool_)) or not isinstance(radius, (int, np.integer)):
+        raise TypeError(f"radius must be an integer >= 1 or None, got {type(radius).__name__}")
+    if not 1 <= radius <= MAX_RADIUS:
+        raise ValueError(f"radius must be an integer >= 1 and <= {MAX_RADIUS}, or None, got {radius!r}")
     return int(radius)
 
 
@@ -528,7 +551,7 @@ def gabor_kernel(
     >>> round(float(kernel.real[6, 6]), 4), round(float(kernel.imag[6, 7]), 4)
     (0.0395, 0.0351)
     """
-    sigma = check_positive(sigma, name="sigma")
+    sigma = _check_gabor_sigma(sigma)
     theta = _check_theta(theta)
     frequency = _check_frequency(frequency)
     gamma = check_positive(gamma, name="gamma")
@@ -625,7 +648,7 @@ def orientation_pyramid(
     (True, True)
     """
     theta = _check_theta(theta)
-    sigma = check_positive(sigma, name="sigma")
+    sigma = _check_gabor_sigma(sigma)
     frequency = _check_frequency(frequency)
     if not isinstance(intensity_pyramid, (list, tuple)) or len(intensity_pyramid) == 0:
         raise TypeError(
@@ -634,11 +657,11 @@ def orientation_pyramid(
         )
     levels = [
         np.ascontiguousarray(
-            check_image(level, ndim=(2,), name=f"intensity_pyramid[{k}]"), dtype=np.float32
+            check_map(level, name=f"intensity_pyramid[{k}]"), dtype=np.float32
         )
         for k, level in enumerate(intensity_pyramid)
     ]
-    return [np.ascontiguousarray(m[:, :, 0]) for m in _gabor_levels(levels, (theta,), sigma, frequency)]
+    return [np.ascontiguousarray(m[:, :, 0]) for m in gabor_levels(levels, (theta,), sigma, frequency)]
 
 
 def _pack_columns(
@@ -658,7 +681,7 @@ def _pack_columns(
 def _gabor_plan(
     shapes: tuple[tuple[int, int], ...], thetas: tuple[float, ...], sigma: float, frequency: float
 ) -> tuple[int, np.ndarray, list[tuple]]:
-    """How :func:`_gabor_levels` filters levels of these shapes (cached).
+    """How :func:`gabor_levels` filters levels of these shapes (cached).
 
     The first (largest) level is filtered alone; the others, each padded by
     the kernel radius r, share one canvas, so small levels cost one set of
@@ -693,7 +716,7 @@ def _gabor_plan(
     return radius, factor.astype(np.float32), canvases
 
 
-def _gabor_levels(
+def gabor_levels(
     levels: Sequence[np.ndarray], thetas: tuple[float, ...], sigma: float, frequency: float
 ) -> list[np.ndarray]:
     """|level ⋆ g_θ| for every level and θ: float32 (h, w, K) each, by demodulation.

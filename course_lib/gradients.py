@@ -22,8 +22,8 @@ Conventions shared by all of them, as in Captum's ``Saliency``:
   ``x`` (and its ``.grad``) is left alone;
 * they work inside a caller's ``torch.no_grad()`` or ``torch.inference_mode()``.
 
-The private helpers ``_eval_mode``, ``_check_input``, ``_target_indices`` and
-``_score_gradient`` hold that plumbing, for the later methods of this module.
+The private helpers ``eval_mode``, ``check_input``, ``target_indices`` and
+``score_gradient`` hold that plumbing, for the later methods of this module.
 
 The methods of notebook 07 (:func:`smoothgrad`, :func:`integrated_gradients`,
 :func:`guided_backprop`, :func:`deconvnet`, :func:`grad_cam`,
@@ -48,103 +48,23 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_lib._validation import check_choice, check_count, check_positive
+from course_lib._attribution import (
+    MAX_CHUNK_ELEMENTS,
+    Target,
+    check_baseline,
+    check_input,
+    check_model,
+    check_scores,
+    chunk_rows,
+    clean_scores,
+    eval_mode,
+    forward,
+    score_gradient,
+    target_indices,
+    torch_generator,
+)
+from course_lib._validation import MAX_ITERATIONS, check_choice, check_count, check_number, check_positive
 
-Target = Union[int, Sequence[int], torch.Tensor, np.ndarray, None]
-
-
-# --------------------------------------------------------------------------
-# shared plumbing
-# --------------------------------------------------------------------------
-@contextlib.contextmanager
-def _eval_mode(model: nn.Module) -> Iterator[nn.Module]:
-    """Put every submodule in eval mode, then restore each one's own flag."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    flags = [(module, module.training) for module in model.modules()]
-    model.eval()
-    try:
-        yield model
-    finally:
-        for module, flag in flags:
-            module.training = flag
-
-
-def _check_input(x: object, *, name: str = "x") -> torch.Tensor:
-    """Check a (B, C, H, W) finite floating-point tensor and return it."""
-    if not isinstance(x, torch.Tensor):
-        hint = "; convert images with course_lib.images.to_tensor" if isinstance(x, np.ndarray) else ""
-        raise TypeError(f"{name} must be a torch.Tensor of shape (B, C, H, W), got {type(x).__name__}{hint}")
-    if x.ndim != 4:
-        raise ValueError(f"{name} must have shape (B, C, H, W), got shape {tuple(x.shape)}")
-    if x.shape[0] == 0:
-        raise ValueError(f"{name} must hold at least one example, got shape {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise TypeError(f"{name} must have a floating-point dtype, got {x.dtype}")
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError(f"{name} must not contain NaN or inf")
-    return x
-
-
-def _target_indices(target: Target, scores: torch.Tensor) -> torch.Tensor:
-    """Class index per example, a LongTensor (B,), from ``target`` and scores (B, K)."""
-    batch, n_classes = scores.shape
-    if target is None:
-        return scores.detach().argmax(dim=1)  # (B, K) -> (B,): top-1 class
-    if isinstance(target, (bool, np.bool_)):
-        raise TypeError(f"target must be an int, a sequence of ints, a tensor or None, got {target!r}")
-    if isinstance(target, (int, np.integer)):
-        indices = torch.full((batch,), int(target), dtype=torch.long)
-    else:
-        if isinstance(target, torch.Tensor):
-            values = target.detach().cpu()
-        elif isinstance(target, (np.ndarray, list, tuple)):
-            values = torch.as_tensor(np.asarray(target))
-        else:
-            raise TypeError(
-                f"target must be an int, a sequence of ints, a tensor or None, got {type(target).__name__}"
-            )
-        if values.dtype == torch.bool or values.is_floating_point() or values.is_complex():
-            raise TypeError(f"target must hold integers, got dtype {values.dtype}")
-        if values.ndim == 0:
-            values = values.expand(batch)
-        if values.shape != (batch,):
-            raise ValueError(
-                f"target must be an int or hold one class per example ({batch}), "
-                f"got shape {tuple(values.shape)}"
-            )
-        indices = values.to(torch.long)
-    if bool(((indices < 0) | (indices >= n_classes)).any()):
-        raise ValueError(f"target must lie in [0, {n_classes - 1}], got {indices.tolist()}")
-    return indices.to(scores.device)
-
-
-def _check_scores(scores: object, batch: int) -> torch.Tensor:
-    """Return the model's output if it is a (B, K) tensor, else raise ``ValueError``."""
-    if not isinstance(scores, torch.Tensor) or scores.ndim != 2 or scores.shape[0] != batch:
-        shape = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
-        raise ValueError(f"model must return scores of shape (B, n_classes) = ({batch}, K), got {shape}")
-    return scores
-
-
-def _score_gradient(
-    model: nn.Module, x: torch.Tensor, target: Target
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """∂S_c/∂x for each example's target class c, in eval mode.
-
-    Returns ``(gradient, scores, indices)``: the gradient (B, C, H, W) with
-    x's dtype, the selected pre-softmax scores S_c (B,) and the class
-    indices (B,), all detached.  Examples are independent in eval mode, so
-    the gradient of Σ_b S_{c_b}(x_b) is each example's own gradient.
-    """
-    _check_input(x)
-    with _eval_mode(model), torch.inference_mode(False), torch.enable_grad():
-        inputs = x.detach().clone().requires_grad_(True)  # a fresh leaf: x.grad stays untouched
-        scores = _check_scores(model(inputs), x.shape[0])
-        indices = _target_indices(target, scores)
-        selected = scores.gather(1, indices[:, None]).squeeze(1)  # (B, K) -> (B,): S_c per example
-        (grad,) = torch.autograd.grad(selected.sum(), inputs)  # (B, C, H, W)
-    return grad.detach(), selected.detach(), indices
 
 
 # --------------------------------------------------------------------------
@@ -196,7 +116,7 @@ def gradient(model: nn.Module, x: torch.Tensor, target: Target) -> torch.Tensor:
     >>> gradient(model, torch.zeros(1, 1, 2, 2), 0).flatten().tolist()
     [1.0, -2.0, 3.0, -4.0]
     """
-    grad, _, _ = _score_gradient(model, x, target)
+    grad, _, _ = score_gradient(model, x, target)
     return grad
 
 
@@ -255,7 +175,7 @@ def vanilla_saliency(model: nn.Module, x: torch.Tensor, target: Target) -> torch
     >>> vanilla_saliency(model, torch.rand(1, 3, 1, 1), 0).flatten().tolist()
     [4.0]
     """
-    grad, _, _ = _score_gradient(model, x, target)
+    grad, _, _ = score_gradient(model, x, target)
     return grad.abs().amax(dim=1)  # (B, C, H, W) -> (B, H, W): max_c |w|
 
 
@@ -303,7 +223,7 @@ def input_x_gradient(model: nn.Module, x: torch.Tensor, target: Target) -> torch
     >>> input_x_gradient(model, torch.tensor([[[[0.5, 2.0]]]]), 0).flatten().tolist()
     [1.5, -2.0]
     """
-    grad, _, _ = _score_gradient(model, x, target)
+    grad, _, _ = score_gradient(model, x, target)
     return x.detach() * grad  # (B, C, H, W)
 
 
@@ -371,18 +291,30 @@ def finite_difference_gradient(
     >>> [round(v, 6) for v in fd.flatten().tolist()]  # tanh'(0) = 1, so the weights
     [1.0, 2.0]
     """
-    _check_input(x)
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not (np.isfinite(eps) and eps > 0):
+    check_model(model)
+    check_input(x)
+    if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, (int, float, np.integer, np.floating)):
+        raise TypeError(f"eps must be a number, got {type(eps).__name__}")
+    if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
+    batch_size = check_count(batch_size, name="batch_size", minimum=1)
+    max_evaluations = check_count(max_evaluations, name="max_evaluations", minimum=1)
     batch, channels, height, width = x.shape
     if elements is None:
         flat = torch.arange(channels * height * width)
     else:
-        coords = torch.as_tensor(np.asarray(elements, dtype=np.int64).reshape(-1, 3))
+        if isinstance(elements, (str, bytes)) or not hasattr(elements, "__len__"):
+            raise TypeError(f"elements must be a sequence of (channel, row, col) triples, got {type(elements).__name__}")
+        raw = np.asarray(elements)
+        if raw.dtype.kind not in "iu" and raw.size:
+            raise TypeError(f"elements must hold integer (channel, row, col) triples, got {str(elements)[:80]}")
+        coords = torch.as_tensor(raw.astype(np.int64).reshape(-1, 3) if raw.size % 3 == 0 else raw.astype(np.int64))
+        if coords.ndim != 2:
+            raise ValueError(f"elements must be (channel, row, col) triples, got shape {raw.shape}")
         upper = torch.tensor([channels, height, width])
         if coords.shape[0] == 0 or bool(((coords < 0) | (coords >= upper)).any()):
             raise ValueError(
-                f"elements must be non-empty (channel, row, col) triples within "
+                f"elements must be non-empty (channel, row, col) triples within x's (C, H, W) = "
                 f"({channels}, {height}, {width}), got {np.asarray(elements).tolist()}"
             )
         flat = (coords[:, 0] * height + coords[:, 1]) * width + coords[:, 2]  # (K,)
@@ -394,9 +326,9 @@ def finite_difference_gradient(
         )
     double = copy.deepcopy(model).double()
     device = next((p.device for p in double.parameters()), x.device)
-    with _eval_mode(double), torch.inference_mode(False), torch.no_grad():
+    with eval_mode(double), torch.inference_mode(False), torch.no_grad():
         point = x.detach().to(device=device, dtype=torch.float64).reshape(batch, -1)  # (B, CHW)
-        indices = _target_indices(target, double(point.reshape(x.shape)))  # (B,)
+        indices = target_indices(target, check_scores(double(point.reshape(x.shape)), batch))  # (B,)
         result = torch.empty(batch, flat.numel(), dtype=torch.float64)
         step = max(1, batch_size // 2)
         for b in range(batch):
@@ -417,76 +349,16 @@ def finite_difference_gradient(
 # --------------------------------------------------------------------------
 # notebook 07: the methods that followed the plain gradient
 # --------------------------------------------------------------------------
-MAX_CHUNK_ELEMENTS = 2**19
-"""Default memory bound of the batched methods: input values per model call.
+MAX_NOISE_LEVEL = 1e3
+"""Largest SmoothGrad noise level (σ / (max − min)); the paper uses 0.1–0.2."""
 
-Rows (noisy copies, path points, occluded images) are stacked up to
-``MAX_CHUNK_ELEMENTS // (C·H·W)`` per forward/backward pass: 42 images of
-3×64×64 (2 MiB of float32 input, roughly 0.1 GiB of activations kept for
-the backward pass of the shipped model), 3 of 3×224×224.  On a CPU these
-batches were also faster per image than larger ones (about 30 % faster than
-170 rows for IG on the shipped model, the activations staying in cache); on
-a GPU pass a larger ``batch_size``.
-"""
+MAX_GAUSS_LEGENDRE = 1000
+"""Most Gauss–Legendre nodes (numpy's leggauss costs O(n³); Riemann rules take more)."""
 
 IG_METHODS = ("gausslegendre", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid")
 """Quadrature rules :func:`integrated_gradients` accepts (Captum's names)."""
 
 AttributionFn = Callable[[nn.Module, torch.Tensor, Target], torch.Tensor]
-
-
-def _chunk_rows(batch_size: int | None, x: torch.Tensor) -> int:
-    """Rows per model call: ``batch_size``, or the :data:`MAX_CHUNK_ELEMENTS` bound."""
-    if batch_size is None:
-        return max(1, MAX_CHUNK_ELEMENTS // math.prod(x.shape[1:]))
-    return check_count(batch_size, name="batch_size", minimum=1)
-
-
-def _check_baseline(baseline: object, x: torch.Tensor, *, name: str = "baseline") -> torch.Tensor:
-    """The baseline as a detached tensor broadcast to x's shape (B, C, H, W) (None: zeros)."""
-    if baseline is None:
-        return torch.zeros_like(x)
-    if isinstance(baseline, (bool, np.bool_)) or not isinstance(baseline, (int, float, np.number, torch.Tensor)):
-        raise TypeError(f"{name} must be None, a number or a tensor, got {type(baseline).__name__}")
-    if not isinstance(baseline, torch.Tensor):
-        if not math.isfinite(float(baseline)):
-            raise ValueError(f"{name} must be finite, got {baseline!r}")
-        return torch.full_like(x, float(baseline))
-    if not baseline.is_floating_point():
-        raise TypeError(f"{name} must have a floating-point dtype, got {baseline.dtype}")
-    try:
-        expanded = torch.broadcast_to(baseline.detach(), x.shape)
-    except RuntimeError:
-        raise ValueError(
-            f"{name} must broadcast to x's shape {tuple(x.shape)}, got shape {tuple(baseline.shape)}"
-        ) from None
-    if not bool(torch.isfinite(baseline).all()):
-        raise ValueError(f"{name} must not contain NaN or inf")
-    return expanded.to(device=x.device, dtype=x.dtype)
-
-
-def _clean_scores(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Pre-softmax scores (B, K) of the clean x, without gradient, in eval mode."""
-    with _eval_mode(model), torch.inference_mode(False), torch.no_grad():
-        return _check_scores(model(x.detach()), x.shape[0]).detach()
-
-
-def _torch_generator(seed: object, device: torch.device) -> torch.Generator:
-    """A torch generator on ``device`` from an int, a numpy or torch generator, or None."""
-    if isinstance(seed, torch.Generator):
-        return seed
-    generator = torch.Generator(device=device)
-    if seed is None:
-        generator.seed()
-    elif isinstance(seed, np.random.Generator):
-        generator.manual_seed(int(seed.integers(2**63 - 1)))
-    elif isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
-        generator.manual_seed(int(seed))
-    else:
-        raise TypeError(
-            f"seed must be an int, a numpy or torch Generator, or None, got {type(seed).__name__}"
-        )
-    return generator
 
 
 def smoothgrad(
@@ -592,12 +464,13 @@ def smoothgrad(
         raise TypeError(
             f"attribution_fn must be callable (model, x, target) -> Tensor, got {type(attribution_fn).__name__}"
         )
-    _check_input(x)
-    n_samples = check_count(n_samples, name="n_samples", minimum=1)
-    noise_level = check_positive(noise_level, name="noise_level", allow_zero=True)
-    chunk = _chunk_rows(batch_size, x)
-    generator = _torch_generator(seed, x.device)
-    indices = _target_indices(target, _clean_scores(model, x))  # (B,), resolved on the clean x
+    check_input(x)
+    n_samples = check_count(n_samples, name="n_samples", minimum=1, maximum=MAX_ITERATIONS)
+    noise_level = check_number(check_positive(noise_level, name="noise_level", allow_zero=True), name="noise_level",
+                               maximum=MAX_NOISE_LEVEL)
+    chunk = chunk_rows(batch_size, x)
+    generator = torch_generator(seed, x.device)
+    indices = target_indices(target, clean_scores(model, x))  # (B,), resolved on the clean x
     batch = x.shape[0]
     flat = x.detach().reshape(batch, -1)
     sigma = noise_level * (flat.amax(1) - flat.amin(1))  # (B,): σ per example, a fraction of its range
@@ -740,17 +613,18 @@ def integrated_gradients(
     >>> [round(v, 4) for v in attr.flatten().tolist()], abs(delta.item()) < 1e-5
     ([1.5, -2.0], True)
     """
-    _check_input(x)
+    check_input(x)
     check_choice(method, IG_METHODS, name="method")
-    n_steps = check_count(n_steps, name="n_steps", minimum=2 if method == "riemann_trapezoid" else 1)
-    base = _check_baseline(baseline, x)  # (B, C, H, W)
-    chunk = _chunk_rows(batch_size, x)
+    n_steps = check_count(n_steps, name="n_steps", minimum=2 if method == "riemann_trapezoid" else 1,
+                          maximum=MAX_GAUSS_LEGENDRE if method == "gausslegendre" else MAX_ITERATIONS)
+    base = check_baseline(baseline, x)  # (B, C, H, W)
+    chunk = chunk_rows(batch_size, x)
     batch = x.shape[0]
     if return_delta:
-        scores, end_scores = _clean_scores(model, torch.cat([x.detach(), base])).split(batch)  # (B, K) each
+        scores, end_scores = clean_scores(model, torch.cat([x.detach(), base])).split(batch)  # (B, K) each
     else:
-        scores = _clean_scores(model, x)
-    indices = _target_indices(target, scores)  # (B,)
+        scores = clean_scores(model, x)
+    indices = target_indices(target, scores)  # (B,)
     nodes, weights = _ig_quadrature(method, n_steps)
     alphas = torch.as_tensor(nodes, dtype=x.dtype, device=x.device)  # (n,)
     step_weights = torch.as_tensor(weights, dtype=x.dtype, device=x.device)  # (n,)
@@ -763,7 +637,7 @@ def integrated_gradients(
             row = torch.arange(start, min(start + chunk, rows), device=x.device)  # step-major rows
             step, example = row // batch, row % batch  # (m,), (m,)
             points = base[example] + alphas[step].view(-1, 1, 1, 1) * direction[example]  # (m, C, H, W)
-            grad, _, _ = _score_gradient(model, points, indices[example])  # (m, C, H, W)
+            grad, _, _ = score_gradient(model, points, indices[example])  # (m, C, H, W)
             total.index_add_(0, example, grad * step_weights[step].view(-1, 1, 1, 1))
         attributions = direction * total  # (B, C, H, W): eq. 3
     if not return_delta:
@@ -795,6 +669,7 @@ def _relu_backward_rule(model: nn.Module, rule: str) -> Iterator[None]:
     Tensor hooks, not module backward hooks, so in-place ReLUs work
     (pytorch#61519).  Every hook is removed on exit, also after an error.
     """
+    check_model(model)
     handles = []
     inputs_seen: dict[int, list[torch.Tensor]] = {}
 
@@ -894,9 +769,9 @@ def guided_backprop(model: nn.Module, x: torch.Tensor, target: Target) -> torch.
     >>> gradient(model, x, 0).item(), guided_backprop(model, x, 0).item()
     (0.0, 1.0)
     """
-    _check_input(x)
+    check_input(x)
     with _relu_backward_rule(model, "guided"):
-        grad, _, _ = _score_gradient(model, x, target)
+        grad, _, _ = score_gradient(model, x, target)
     return grad
 
 
@@ -959,14 +834,15 @@ def deconvnet(model: nn.Module, x: torch.Tensor, target: Target) -> torch.Tensor
     >>> gradient(model, x, 0).item(), deconvnet(model, x, 0).item()
     (1.0, 0.0)
     """
-    _check_input(x)
+    check_input(x)
     with _relu_backward_rule(model, "deconv"):
-        grad, _, _ = _score_gradient(model, x, target)
+        grad, _, _ = score_gradient(model, x, target)
     return grad
 
 
 def _resolve_layer(model: nn.Module, layer: object) -> nn.Module:
     """``layer`` as a submodule of ``model`` (given as a module or a dotted name)."""
+    check_model(model)
     if isinstance(layer, str):
         try:
             return model.get_submodule(layer)
@@ -1060,7 +936,7 @@ def grad_cam(
     >>> grad_cam(model, x, 0, layer=model[0], upsample=None).tolist()
     [[[0.5, 1.0], [1.5, 2.0]]]
     """
-    _check_input(x)
+    check_input(x)
     module = _resolve_layer(model, layer)
     if upsample is not None:
         check_choice(upsample, ("bilinear", "nearest"), name="upsample")
@@ -1071,9 +947,9 @@ def grad_cam(
 
     handle = module.register_forward_hook(keep_output)
     try:
-        with _eval_mode(model), torch.inference_mode(False), torch.enable_grad():
+        with eval_mode(model), torch.inference_mode(False), torch.enable_grad():
             inputs = x.detach().clone().requires_grad_(True)  # a fresh leaf: x.grad stays untouched
-            scores = _check_scores(model(inputs), x.shape[0])
+            scores = check_scores(forward(model, inputs), x.shape[0])
             if len(captured) != 1:
                 raise ValueError(
                     f"layer must run exactly once in model's forward pass, it ran {len(captured)} times"
@@ -1092,13 +968,14 @@ def grad_cam(
                 )
             if not activation.requires_grad:
                 raise ValueError("layer's output must depend on x or on trainable parameters")
-            indices = _target_indices(target, scores)
+            indices = target_indices(target, scores)
             selected = scores.gather(1, indices[:, None]).squeeze(1)  # (B,): S_c per example
             (grad,) = torch.autograd.grad(selected.sum(), activation)  # (B, K, h, w), only down to A
     finally:
         handle.remove()
     weights = grad.mean(dim=(2, 3), keepdim=True)  # (B, K, h, w) -> (B, K, 1, 1): eq. 1
     cam = (weights * activation.detach()).sum(dim=1)  # (B, K, h, w) -> (B, h, w): eq. 2
+    cam = cam.to(x.dtype)  # the model's dtype -> x's
     if relu:
         cam = cam.clamp(min=0)
     if upsample is None:
@@ -1152,9 +1029,11 @@ def occlusion_passes(shape: Sequence[int], *, window: object, stride: object) ->
     >>> occlusion_passes((1, 3, 64, 64), window=(3, 8, 8), stride=(3, 4, 4))
     226
     """
-    sizes = tuple(int(d) for d in shape)[-3:]
-    if len(sizes) != 3:
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
+        raise TypeError(f"shape must be (B, C, H, W) or (C, H, W), got {type(shape).__name__}")
+    if len(shape) not in (3, 4):
         raise ValueError(f"shape must be (B, C, H, W) or (C, H, W), got {tuple(shape)}")
+    sizes = tuple(check_count(d, name="shape", minimum=1) for d in shape)[-3:]
     starts = _occlusion_geometry(sizes, window, stride)  # type: ignore[arg-type]
     return 1 + math.prod(len(axis) for axis in starts)
 
@@ -1245,12 +1124,12 @@ def occlusion(
     >>> occlusion(model, x, 0, window=2, stride=1).flatten().tolist()
     [10.0, 10.0, 10.0, 10.0]
     """
-    _check_input(x)
+    check_input(x)
     sizes = tuple(x.shape[1:])
     windows = _window_shape(window, sizes[0], name="window")
     all_starts = _occlusion_geometry(sizes, window, stride)  # type: ignore[arg-type]
-    base = _check_baseline(baseline, x)  # (B, C, H, W)
-    chunk = _chunk_rows(batch_size, x)
+    base = check_baseline(baseline, x)  # (B, C, H, W)
+    chunk = chunk_rows(batch_size, x)
     # One 0/1 mask per axis and window position: (n_d, D) each.
     axis_masks = []
     for size, width, starts in zip(sizes, windows, all_starts):
@@ -1263,10 +1142,10 @@ def occlusion(
     # Windows covering each element: a product of per-axis counts, (C, H, W), all >= 1.
     coverage = mask_c.sum(0)[:, None, None] * mask_h.sum(0)[None, :, None] * mask_w.sum(0)[None, None, :]
     batch = x.shape[0]
-    with _eval_mode(model), torch.inference_mode(False), torch.no_grad():
+    with eval_mode(model), torch.inference_mode(False), torch.no_grad():
         source = x.detach()
-        scores = _check_scores(model(source), batch)  # (B, K): the clean pass
-        indices = _target_indices(target, scores)  # (B,)
+        scores = check_scores(forward(model, source), batch)  # (B, K): the clean pass
+        indices = target_indices(target, scores)  # (B,)
         clean = scores.gather(1, indices[:, None]).squeeze(1)  # (B,)
         total = torch.zeros_like(source)  # Σ over covering windows of the drop
         rows = n_windows * batch
@@ -1279,7 +1158,7 @@ def occlusion(
                 mask_c[ic][:, :, None, None] * mask_h[ih][:, None, :, None] * mask_w[iw][:, None, None, :]
             )  # (m, C, H, W): the windows of these rows
             occluded = source[example] * (1 - masks) + base[example] * masks  # (m, C, H, W)
-            out = _check_scores(model(occluded), row.numel())
+            out = check_scores(forward(model, occluded), row.numel())
             drop = clean[example] - out.gather(1, indices[example][:, None]).squeeze(1)  # (m,)
             total.index_add_(0, example, drop.view(-1, 1, 1, 1) * masks)
     return total / coverage  # mean over the covering windows

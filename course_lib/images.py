@@ -116,23 +116,8 @@ Every entry loads offline; ``load_image(name)`` returns it in the course format.
 # conversions
 # --------------------------------------------------------------------------
 def _to_unit_float(array: np.ndarray, name: str) -> np.ndarray:
-    """Integer arrays are scaled by their dtype's maximum, floats are kept."""
-    if array.dtype == np.uint8:
-        return array.astype(np.float32) / 255.0
-    if array.dtype == np.uint16:
-        return array.astype(np.float32) / 65535.0
-    if np.issubdtype(array.dtype, np.integer) or array.dtype == bool:
-        raise TypeError(
-            f"{name} must be uint8, uint16 or floating point, got dtype {array.dtype}"
-        )
-    checked = check_image(array, ndim=(array.ndim,), name=name, channels=None)
-    low, high = float(checked.min()), float(checked.max())
-    if low < 0.0 or high > 1.0:
-        raise ValueError(
-            f"{name} is floating point, so its values must lie in [0, 1], "
-            f"got range [{low:.4g}, {high:.4g}]"
-        )
-    return checked.astype(np.float32)
+    """Decide by dtype (uint8 /255, uint16 /65535, bool 0/1, floats in [0, 1])."""
+    return check_image(array, ndim=(array.ndim,), name=name, channels=None).astype(np.float32)
 
 
 def load_image(src: ImageSource) -> npt.NDArray[np.float32]:
@@ -143,7 +128,8 @@ def load_image(src: ImageSource) -> npt.NDArray[np.float32]:
     src : str, path-like or ndarray
         A sample name from :data:`SAMPLES`, the path of an image file that
         OpenCV can read, or an array: grey (H, W), (H, W, 1), RGB (H, W, 3)
-        or RGBA (H, W, 4), with dtype uint8, uint16 or float in [0, 1].
+        or RGBA (H, W, 4), with dtype uint8 (/255), uint16 (/65535), bool
+        (0/1) or float in [0, 1].
 
     Returns
     -------
@@ -287,6 +273,10 @@ def rgb_to_bgr(image: np.ndarray) -> np.ndarray:
     array = check_array(image, name="image")
     if array.ndim != 3 or array.shape[2] != 3:
         raise ValueError(f"image must have shape (H, W, 3), got shape {array.shape}")
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+        raise TypeError(f"image must have a real numeric dtype, got {array.dtype}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError("image must not contain NaN or inf")
     return np.ascontiguousarray(array[:, :, ::-1])
 
 
@@ -309,21 +299,29 @@ def from_opencv(image: np.ndarray) -> npt.NDArray[np.float32]:
 
 
 def to_tensor(image: np.ndarray):  # -> torch.Tensor
-    """(H, W, 3) or (N, H, W, 3) float image → float32 tensor (N, 3, H, W).
+    """(H, W, C) or (N, H, W, C) image → a new float32 tensor (N, C, H, W).
+
+    Integer and bool images are scaled by their dtype's range (as
+    :func:`load_image` does); float images must be finite.  The tensor never
+    shares memory with ``image``.
 
     Examples
     --------
     >>> tuple(to_tensor(np.zeros((4, 5, 3), np.float32)).shape)
     (1, 3, 4, 5)
+    >>> to_tensor(np.full((1, 1, 1), 255, np.uint8)).flatten().tolist()
+    [1.0]
     """
     import torch
 
     array = check_array(image, name="image")
+    if array.ndim not in (3, 4):
+        raise ValueError(f"image must have shape (H, W, C) or (N, H, W, C), got {array.shape}")
+    array = check_image(array, ndim=(3, 4), channels=None, unit_range=False)
     if array.ndim == 3:
         array = array[None]
-    if array.ndim != 4:
-        raise ValueError(f"image must have shape (H, W, C) or (N, H, W, C), got {array.shape}")
-    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32)).permute(0, 3, 1, 2).contiguous()
+    # (N, H, W, C) -> (N, C, H, W); np.array copies, so the caller's array is never aliased
+    return torch.from_numpy(np.array(array.transpose(0, 3, 1, 2), dtype=np.float32, order="C", copy=True))
 
 
 def to_numpy(tensor) -> np.ndarray:
@@ -335,7 +333,15 @@ def to_numpy(tensor) -> np.ndarray:
     >>> to_numpy(torch.zeros(2, 3, 4, 5)).shape
     (2, 4, 5, 3)
     """
+    import torch
+
+    if not isinstance(tensor, torch.Tensor):
+        raise TypeError(f"tensor must be a torch.Tensor, got {type(tensor).__name__}")
+    if tensor.is_complex() or tensor.dtype == torch.bool:
+        raise TypeError(f"tensor must be real and numeric, got dtype {tensor.dtype}")
     array = tensor.detach().cpu().numpy().astype(np.float32)
+    if not np.isfinite(array).all():
+        raise ValueError("tensor must not contain NaN or inf (or values beyond float32)")
     if array.ndim == 4:
         return np.ascontiguousarray(array.transpose(0, 2, 3, 1))
     return array

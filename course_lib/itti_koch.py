@@ -32,18 +32,22 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_choice, check_image, check_positive
+from course_lib._validation import (
+    check_choice, check_count, check_image, check_map, check_number, check_positive, check_shape,
+)
 from course_lib.features import (
     GABOR_FREQUENCY,
     GABOR_SIGMA,
     HUE_THRESHOLD,
     ORIENTATIONS,
-    _gabor_levels,
-    _intensity_opponency,
-    _mean_rgb,
-    _reduced_intensity_opponency,
+    gabor_levels,
+    intensity_opponency,
+    mean_rgb,
+    reduced_intensity_opponency,
 )
-from course_lib.pyramids import _across_scale_add, _enlarge, _pyramid, _upsample, across_scale_add, level_shape
+from course_lib.pyramids import (
+    MAX_LEVELS, across_scale_add, add_across_scales, build_pyramid, enlarge_level, level_shape, upsample_level,
+)
 
 __all__ = [
     "CONSPICUITY",
@@ -101,10 +105,8 @@ def _int_tuple(value: object, *, name: str, minimum: int) -> tuple[int, ...]:
     return tuple(int(v) for v in items)
 
 
-def _count(value: object, *, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
+MAX_ITERATIONS = 1000
+"""Most iterations of the DoG normalisation accepted (Itti & Koch 2001 use a few)."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ class IttiKochParams:
     colour_level: int = 0
 
     def __post_init__(self) -> None:
-        levels = _count(self.levels, name="levels")
+        levels = check_count(self.levels, name="levels", minimum=1, maximum=MAX_LEVELS)
         centers = _int_tuple(self.center_levels, name="center_levels", minimum=0)
         deltas = _int_tuple(self.deltas, name="deltas", minimum=1)
         if max(centers) + max(deltas) > levels - 1:
@@ -186,7 +188,7 @@ class IttiKochParams:
                 f"(intensity, colour, orientation), got {self.weights!r}"
             )
         check_choice(self.normalization, NORMALIZATIONS, name="normalization")
-        n_iterations = _count(self.n_iterations, name="n_iterations")
+        n_iterations = check_count(self.n_iterations, name="n_iterations", minimum=1, maximum=MAX_ITERATIONS)
         threshold = check_positive(self.hue_threshold, name="hue_threshold", allow_zero=True)
         if threshold >= 1:
             raise ValueError(f"hue_threshold must be in [0, 1), got {self.hue_threshold!r}")
@@ -339,7 +341,7 @@ def center_surround(
         )
     needed = sorted(set(centers) | {c + d for c in centers for d in offsets})
     checked = {
-        index: check_image(pyramid[index], ndim=(2, 3), name=f"pyramid[{index}]", channels=None)
+        index: check_map(pyramid[index], ndim=(2, 3), name=f"pyramid[{index}]")
         for index in needed
     }
     dtype = np.float64 if any(a.dtype == np.float64 for a in checked.values()) else np.float32
@@ -361,7 +363,7 @@ def _center_surround(
                     f"(pyramid[{c}] {center.shape} reduced {delta} times), got {surround.shape}"
                 )
             # eq. 1: I(c, s) = |I(c) ⊖ I(s)|
-            maps[(c, c + delta)] = cv2.absdiff(center, _upsample(surround, center.shape[:2], delta))
+            maps[(c, c + delta)] = cv2.absdiff(center, upsample_level(surround, center.shape[:2], delta))
     return maps
 
 
@@ -369,7 +371,7 @@ def _center_surround(
 # normalisation
 # --------------------------------------------------------------------------
 def _check_map(feature_map: object) -> np.ndarray:
-    array = check_image(feature_map, ndim=(2, 3), name="feature_map", channels=None)
+    array = check_map(feature_map, ndim=(2, 3), name="feature_map")
     dtype = np.float64 if array.dtype == np.float64 else np.float32
     return np.ascontiguousarray(array, dtype=dtype)
 
@@ -468,7 +470,7 @@ def normalize_map(
     0.0
     """
     array = _check_map(feature_map)
-    max_value = check_positive(max_value, name="max_value")
+    max_value = check_number(check_positive(max_value, name="max_value"), name="max_value", maximum=1e100)
     threshold = check_positive(threshold, name="threshold", allow_zero=True)
     if threshold >= 1:
         raise ValueError(f"threshold must be in [0, 1), got {threshold!r}")
@@ -630,7 +632,7 @@ def normalize_iterative(
     [0.6, 0.55, 0.45]
     """
     array = _check_map(feature_map)
-    n_iterations = _count(n_iterations, name="n_iterations")
+    n_iterations = check_count(n_iterations, name="n_iterations", minimum=1, maximum=MAX_ITERATIONS)
     return _from_khw(_normalize_iterative(_to_khw(array), n_iterations=n_iterations), array)
 
 
@@ -768,9 +770,15 @@ def conspicuity_maps(
     colour_pairs = sorted((key.c, key.s) for key in by_channel["rg"])
     if colour_pairs != sorted((key.c, key.s) for key in by_channel["by"]):
         raise ValueError("feature_maps must hold 'rg' and 'by' maps for the same (c, s) pairs")
+    for key in by_channel["orientation"]:
+        if key.theta is not None:
+            check_number(key.theta, name=f"feature_maps key {tuple(key)!r}: theta")
+    shape = check_shape(shape, name="shape")
+    checked = {key: check_map(feature_maps[label], name=f"feature_maps[{tuple(key)!r}]")
+               for key, label in labels.items()}
 
     def normalized(key: FeatureKey) -> np.ndarray:
-        return normalize_map(feature_maps[labels[key]])
+        return normalize_map(checked[key])
 
     by_pair = {(key.c, key.s): key for key in by_channel["by"]}
     # eq. 5: Ī = ⊕ N(I(c, s))
@@ -798,7 +806,7 @@ def conspicuity_maps(
 # the model
 # --------------------------------------------------------------------------
 def _check_input(image: object) -> np.ndarray:
-    array = check_image(image, ndim=(2, 3), name="image", unit_range=True)
+    array = check_image(image, ndim=(2, 3), name="image")
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
@@ -891,8 +899,8 @@ def _orientation_maps(intensity: np.ndarray, params: IttiKochParams) -> dict[tup
     """
     centers, deltas = params.center_levels, params.deltas
     first, top = min(centers), max(centers) + max(deltas)
-    intensities = _pyramid(intensity, top + 1)[first:]
-    gabor = _gabor_levels(intensities, ORIENTATIONS, GABOR_SIGMA, GABOR_FREQUENCY)
+    intensities = build_pyramid(intensity, top + 1)[first:]
+    gabor = gabor_levels(intensities, ORIENTATIONS, GABOR_SIGMA, GABOR_FREQUENCY)
     return _center_surround(dict(zip(range(first, top + 1), gabor)), centers, deltas)
 
 
@@ -927,19 +935,19 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     n_levels = max(top, params.map_level) + 1
     # the orientation channel needs only I: a second thread filters it and takes
     # its centre-surround differences while this one computes the colour maps
-    intensity = rgb if rgb.ndim == 2 else _mean_rgb(rgb)
+    intensity = rgb if rgb.ndim == 2 else mean_rgb(rgb)
     orientation_job = _submit(_orientation_maps, intensity, params)
     # pyramid of the (H, W, 3) stack [I, RG, BY]: the colour maps are computed at
     # full resolution but reduced strip by strip, as nothing uses scale 0 itself
     if params.colour_level == 1:
         # colour formulas on reduce(rgb): exact for I (linear), approximate for RG, BY
         reduced = cv2.pyrDown(rgb).reshape(level_shape(rgb.shape, 1) + rgb.shape[2:])
-        pyramid = [None] + _pyramid(_intensity_opponency(reduced, params.hue_threshold), n_levels - 1)
+        pyramid = [None] + build_pyramid(intensity_opponency(reduced, params.hue_threshold), n_levels - 1)
     elif first >= 1 and params.map_level >= 1:
-        colour = _reduced_intensity_opponency(rgb, params.hue_threshold, mean=intensity)
-        pyramid = [None] + _pyramid(colour, n_levels - 1)
+        colour = reduced_intensity_opponency(rgb, params.hue_threshold, mean=intensity)
+        pyramid = [None] + build_pyramid(colour, n_levels - 1)
     else:
-        pyramid = _pyramid(_intensity_opponency(rgb, params.hue_threshold), n_levels)
+        pyramid = build_pyramid(intensity_opponency(rgb, params.hue_threshold), n_levels)
     # (c, s) -> |P(c) ⊖ P(s)|, (h_c, w_c, 3) for [I, RG, BY]
     colour_maps = _center_surround({s: pyramid[s] for s in range(first, top + 1)}, centers, deltas)
     # differences smaller than this are rounding of an exact 0 (see _ROUNDING_FLOOR)
@@ -951,8 +959,8 @@ def _run(rgb: np.ndarray, params: IttiKochParams, *, keep: bool) -> tuple[np.nda
     # [I, RG, BY] and the 4 O(θ) are merged and reduced apart (cv2 is 2-3× faster
     # on 3 + 4 channels than on 7)
     shape = pyramid[params.map_level].shape[:2]
-    colour_summed = _across_scale_add([cv2.merge(sums[c][:3]) for c in centers], shape)
-    orientation_summed = _across_scale_add([cv2.merge(sums[c][3:]) for c in centers], shape)
+    colour_summed = add_across_scales([cv2.merge(sums[c][:3]) for c in centers], shape)
+    orientation_summed = add_across_scales([cv2.merge(sums[c][3:]) for c in centers], shape)
     intensity_bar = colour_summed[:, :, 0]
     colour_bar = colour_summed[:, :, 1] + colour_summed[:, :, 2]  # eq. 6: ⊕ [N(RG) + N(BY)]
     # eq. 7: Ō = Σ_θ N(⊕ N(O(c, s, θ)))
@@ -1138,4 +1146,4 @@ def saliency_map(image: npt.ArrayLike, **params: Any) -> npt.NDArray[np.float32]
         return np.zeros((rows, cols), np.float32)
     scaled = saliency * np.float32(1.0 / peak)
     # S ≥ 0 and bilinear weights are ≥ 0, but their rounding may pass 1 by an ulp
-    return _enlarge(scaled, (rows, cols), settings.map_level, at_most=1.0).reshape(rows, cols)
+    return enlarge_level(scaled, (rows, cols), settings.map_level, at_most=1.0).reshape(rows, cols)

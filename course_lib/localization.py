@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_count, check_image, check_positive, check_same_shape, check_unit_range
+from course_lib._validation import check_count, check_image, check_map, check_positive, check_same_shape
 from course_lib.baselines import blur_map
 from course_lib.datasets import mask_boxes
 
@@ -59,6 +59,13 @@ class Localization:
     segmentation: npt.NDArray[np.bool_]
     mask: npt.NDArray[np.bool_]
     box: npt.NDArray[np.int64]
+
+
+MAX_ITERATIONS = 1000
+"""Most GrabCut iterations (the paper's GraphCut converges in a few)."""
+
+_MAX_CV_SEED = 2**31 - 1
+"""OpenCV's ``setRNGSeed`` takes a C int."""
 
 
 def _check_quantiles(foreground_quantile: float, background_quantile: float) -> tuple[float, float]:
@@ -131,7 +138,7 @@ def saliency_seeds(
     >>> int(np.abs(saliency_seeds(np.ones((4, 5)))).sum())
     0
     """
-    values = check_image(saliency, ndim=(2,), name="saliency")
+    values = check_map(saliency, name="saliency")
     fg_q, bg_q = _check_quantiles(foreground_quantile, background_quantile)
     high, low = np.quantile(values, [fg_q, bg_q])
     lowest, highest = values.min(), values.max()
@@ -221,10 +228,9 @@ def graphcut_segmentation(
     100
     """
     rgb = check_image(image, ndim=(3,), name="image")
-    check_unit_range(rgb, name="image")
     labels = _check_seeds(seeds, like=rgb)
-    iterations = check_count(iterations, name="iterations", minimum=1)
-    seed = check_count(seed, name="seed")
+    iterations = check_count(iterations, name="iterations", minimum=1, maximum=MAX_ITERATIONS)
+    seed = check_count(seed, name="seed", minimum=0, maximum=_MAX_CV_SEED)
     if not (labels == FOREGROUND).any() or not (labels == BACKGROUND).any():
         raise ValueError(
             "seeds must hold both foreground (1) and background (-1) seeds, got "
@@ -255,7 +261,9 @@ def _check_seeds(seeds: object, *, like: np.ndarray) -> np.ndarray:
 
 
 def _check_connectivity(connectivity: object) -> int:
-    if isinstance(connectivity, bool) or connectivity not in (4, 8):
+    if not isinstance(connectivity, (int, np.integer)) or isinstance(connectivity, (bool, np.bool_)):
+        raise TypeError(f"connectivity must be the integer 4 or 8, got {type(connectivity).__name__}")
+    if connectivity not in (4, 8):
         raise ValueError(f"connectivity must be 4 or 8, got {connectivity!r}")
     return int(connectivity)  # type: ignore[call-overload]
 
@@ -301,6 +309,8 @@ def largest_component(mask: npt.ArrayLike, *, connectivity: int = 8) -> npt.NDAr
         raise TypeError(f"mask must be a boolean numpy array, got {got}")
     if mask.ndim != 2:
         raise ValueError(f"mask must have shape (H, W), got shape {mask.shape}")
+    if mask.size == 0:  # OpenCV's connectedComponents crashes the interpreter on it
+        raise ValueError(f"mask must not be empty, got shape {mask.shape}")
     _check_connectivity(connectivity)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=connectivity)
     if count <= 1:
@@ -388,13 +398,12 @@ def localize(
     ([8, 10, 24, 22], 192)
     """
     rgb = check_image(image, ndim=(3,), name="image")
-    check_unit_range(rgb, name="image")
-    values = check_image(saliency, ndim=(2,), name="saliency")
+    values = check_map(saliency, name="saliency")
     check_same_shape(rgb, values, names=("image", "saliency"))
     sigma = check_positive(sigma, name="sigma", allow_zero=True)
-    iterations = check_count(iterations, name="iterations", minimum=1)
+    iterations = check_count(iterations, name="iterations", minimum=1, maximum=MAX_ITERATIONS)
     connectivity = _check_connectivity(connectivity)
-    seed = check_count(seed, name="seed")
+    seed = check_count(seed, name="seed", minimum=0, maximum=_MAX_CV_SEED)
     smoothed = blur_map(values, sigma) if sigma > 0 else values
     seeds = saliency_seeds(
         smoothed, foreground_quantile=foreground_quantile, background_quantile=background_quantile

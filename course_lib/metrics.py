@@ -36,9 +36,14 @@ import numpy.typing as npt
 from scipy.stats import rankdata
 
 from course_lib._validation import (
+    MAX_SIGMA,
+    as_generator,
+    check_count,
+    check_shape,
     check_array,
     check_choice,
-    check_image,
+    check_map,
+    check_number,
     check_positive,
     check_same_shape,
 )
@@ -48,6 +53,12 @@ EPS = float(np.finfo(np.float64).eps)
 """ε = 2.2204e-16 of MIT's ``KLdiv.m`` and ``InfoGain.m`` (``eps`` in Matlab)."""
 
 SeedLike = Union[int, np.random.Generator, None]
+
+MIN_STEP = 1e-4
+"""Smallest threshold step of the stepped AUCs (10 000 thresholds)."""
+
+MAX_SPLITS = 10_000
+"""Most random splits of the stepped AUCs (each costs a pass over the fixations)."""
 FixationTable = Union[str, "os.PathLike[str]", Iterable[object]]
 
 
@@ -55,7 +66,7 @@ FixationTable = Union[str, "os.PathLike[str]", Iterable[object]]
 # input checks
 # --------------------------------------------------------------------------
 def _check_saliency(saliency: object, *, name: str = "saliency") -> np.ndarray:
-    return check_image(saliency, ndim=(2,), name=name).astype(np.float64)
+    return check_map(saliency, name=name).astype(np.float64)
 
 
 def _check_non_negative(values: np.ndarray, *, name: str) -> None:
@@ -76,7 +87,7 @@ def _check_binary(
     if array.ndim != 2:
         raise ValueError(f"{name} must have shape (H, W), got shape {array.shape}")
     if array.dtype != bool:
-        array = check_image(array, ndim=(2,), name=name)
+        array = check_map(array, name=name)
         _check_non_negative(array, name=name)
     if like is not None:
         check_same_shape(like, array, names=(like_name, name))
@@ -107,18 +118,8 @@ def _is_constant(values: np.ndarray) -> bool:
     return bool(values.max() == values.min())
 
 
-def _check_int(value: object, *, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def _rng(seed: SeedLike) -> np.random.Generator:
-    if seed is None or isinstance(seed, np.random.Generator):
-        return np.random.default_rng(seed)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
-    return np.random.default_rng(int(seed))
+    return as_generator(seed, allow_none=True)
 
 
 # --------------------------------------------------------------------------
@@ -217,10 +218,10 @@ def _roc_at_steps(
 
 
 def _check_split_options(n_splits: object, step: object) -> tuple[int, float]:
-    n_splits = _check_int(n_splits, name="n_splits", low=1)
+    n_splits = check_count(n_splits, name="n_splits", minimum=1, maximum=MAX_SPLITS)
     step = check_positive(step, name="step")  # type: ignore[arg-type]
-    if step > 1:
-        raise ValueError(f"step must be in (0, 1], got {step!r}")
+    if step > 1 or step < MIN_STEP:
+        raise ValueError(f"step must be in (0, 1], at least {MIN_STEP:g}, got {step!r}")
     return n_splits, step
 
 
@@ -958,13 +959,7 @@ _REGION_SCALE = 1.0 / 32.0
 
 
 def _check_hw(shape: object) -> tuple[int, int]:
-    if (
-        not isinstance(shape, tuple)
-        or len(shape) != 2
-        or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in shape)
-    ):
-        raise ValueError(f"shape must be an (H, W) tuple of integers >= 1, got {shape!r}")
-    return int(shape[0]), int(shape[1])
+    return check_shape(shape, name="shape")
 
 
 def box_mask(shape: tuple[int, int], box: npt.ArrayLike) -> npt.NDArray[np.bool_]:
@@ -1144,6 +1139,7 @@ def centre_gaussian(shape: tuple[int, int], *, sigma: float) -> npt.NDArray[np.f
     """
     height, width = _check_hw(shape)
     sigma = check_positive(sigma, name="sigma")
+    sigma = check_number(sigma, name="sigma", minimum=1e-3, maximum=MAX_SIGMA)
     rows = np.arange(height, dtype=np.float64) - (height - 1) / 2.0
     cols = np.arange(width, dtype=np.float64) - (width - 1) / 2.0
     squared = rows[:, None] ** 2 + cols[None, :] ** 2  # (H, W) squared distance to the centre
@@ -1179,7 +1175,15 @@ def mean_scores(scores: Iterable[Mapping[str, float]]) -> dict[str, float]:
     >>> mean_scores([{"nss": 1.0, "pointing": 1.0}, {"nss": 2.0, "pointing": 0.0}])
     {'nss': 1.5, 'pointing': 0.5}
     """
-    rows = [dict(row) for row in scores]
+    if isinstance(scores, (str, bytes, Mapping)) or not hasattr(scores, "__iter__"):
+        raise TypeError(f"scores must be an iterable of mappings (metric name -> value), got {type(scores).__name__}")
+    rows = list(scores)
+    for number, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise TypeError(f"scores must hold mappings, got {type(row).__name__} in position {number}")
+        for key, value in row.items():
+            check_number(value, name=f"scores[{number}][{key!r}]")
+    rows = [dict(row) for row in rows]
     if not rows:
         raise ValueError("scores must hold at least one mapping of metric names to values, got none")
     keys = list(rows[0])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import platform
 import tempfile
 import time
@@ -34,7 +35,8 @@ import torch
 from torch import nn
 
 from course_lib import datasets
-from course_lib._validation import check_count
+from course_lib._attribution import check_scores, eval_mode
+from course_lib._validation import check_count, check_image, check_positive
 from course_lib.images import to_tensor
 
 MODELS_DIR = resources.files("course_lib") / "data" / "models"
@@ -154,8 +156,14 @@ class ShapesCNN(nn.Module):
         size: int = datasets.IMAGE_SIZE,
     ) -> None:
         super().__init__()
+        if isinstance(channels, (str, bytes)) or not hasattr(channels, "__len__"):
+            raise TypeError(f"channels must be a sequence of 4 block widths, got {type(channels).__name__}")
         if len(channels) != 4:
             raise ValueError(f"channels must hold 4 block widths, got {tuple(channels)}")
+        channels = [check_count(c, name="channels", minimum=1) for c in channels]
+        n_classes = check_count(n_classes, name="n_classes", minimum=1)
+        hidden = check_count(hidden, name="hidden", minimum=1)
+        size = check_count(size, name="size", minimum=8)
         if size % 8 != 0:
             raise ValueError(f"size must be a multiple of 8 (three 2×2 poolings), got {size}")
         c1, c2, c3, c4 = (int(c) for c in channels)
@@ -200,6 +208,8 @@ def count_parameters(model: nn.Module) -> int:
     >>> count_parameters(nn.Linear(3, 2))
     8
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
@@ -230,7 +240,8 @@ def channel_stats(images: np.ndarray) -> tuple[tuple[float, ...], tuple[float, .
     >>> mean, std
     ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
     """
-    flat = np.asarray(images, dtype=np.float64).reshape(-1, images.shape[-1])
+    checked = check_image(images, ndim=(4,), name="images", channels=None)
+    flat = checked.astype(np.float64).reshape(-1, checked.shape[-1])
     return tuple(float(m) for m in flat.mean(0)), tuple(float(s) for s in flat.std(0))
 
 
@@ -321,11 +332,8 @@ def train(
         raise ValueError(f"batch_size must be at most {datasets.CHUNK_SIZE}, got {batch_size}")
     if n_images is not None and check_count(n_images, name="n_images") < batch_size:
         raise ValueError(f"n_images must be at least batch_size ({batch_size}), got {n_images}")
-    for value, name in ((lr, "lr"), (weight_decay, "weight_decay")):
-        bad_type = isinstance(value, bool) or not isinstance(value, (int, float))
-        if bad_type or not np.isfinite(value) or value < 0 or (name == "lr" and value == 0):
-            bound = "> 0" if name == "lr" else ">= 0"
-            raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+    lr = check_positive(lr, name="lr")
+    weight_decay = check_positive(weight_decay, name="weight_decay", allow_zero=True)
 
     threads_before = torch.get_num_threads()
     if n_threads is not None:
@@ -404,16 +412,22 @@ def predict(model: nn.Module, images: np.ndarray, *, batch_size: int = 256) -> n
     >>> predict(load_model(), datasets.make_split(2, split="test").images).shape
     (2,)
     """
-    was_training = model.training
-    model.eval()
-    try:
+    batch_size = check_count(batch_size, name="batch_size", minimum=1)
+    if isinstance(images, np.ndarray) and images.ndim == 4 and images.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    # uint8/uint16 scaled by their range; NaN, inf and floats outside [0, 1] refused
+    images = check_image(images, ndim=(4,), name="images", channels=None)
+    if images.shape[3] != 3:
+        raise ValueError(f"images must have shape (N, H, W, 3), got shape {images.shape}")
+    size = model.config["size"] if isinstance(model, ShapesCNN) else None
+    if size is not None and images.shape[1:3] != (size, size):
+        raise ValueError(f"images must be {size}×{size} for this ShapesCNN, got shape {images.shape}")
+    with eval_mode(model):  # every submodule's mode restored afterwards
         out = [
-            model(to_tensor(images[i : i + batch_size])).argmax(1)  # (b, n_classes) -> (b,)
+            check_scores(model(to_tensor(images[i : i + batch_size])), len(images[i : i + batch_size])).argmax(1)  # (b, K) -> (b,)
             for i in range(0, len(images), batch_size)
         ]
-    finally:
-        model.train(was_training)
-    return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.int64)
+    return torch.cat(out).numpy()
 
 
 def accuracy(model: nn.Module, batch: datasets.ShapesBatch, *, batch_size: int = 256) -> float:
@@ -424,6 +438,8 @@ def accuracy(model: nn.Module, batch: datasets.ShapesBatch, *, batch_size: int =
     >>> accuracy(load_model(), datasets.make_split(20, split="test")) >= 0.9
     True
     """
+    if not isinstance(batch, datasets.ShapesBatch):
+        raise TypeError(f"batch must be a datasets.ShapesBatch, got {type(batch).__name__}")
     if len(batch) == 0:
         raise ValueError("batch must hold at least one image, got 0")
     return float((predict(model, batch.images, batch_size=batch_size) == batch.labels).mean())
@@ -432,6 +448,10 @@ def accuracy(model: nn.Module, batch: datasets.ShapesBatch, *, batch_size: int =
 # --------------------------------------------------------------------------
 # saving and loading
 # --------------------------------------------------------------------------
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}")
+"""A model name is a plain file name: ``save_model(name="../x")`` cannot leave its folder."""
+
+
 def save_model(
     model: ShapesCNN, *, metadata: dict, name: str = SHIPPED_NAME, directory: str | os.PathLike | None = None
 ) -> tuple[Path, Path]:
@@ -440,6 +460,17 @@ def save_model(
     The JSON holds ``metadata`` plus the architecture (``config``), so
     :func:`load_model` can rebuild the network.  Returns both paths.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__}")
+    if not _SAFE_NAME.fullmatch(name):
+        raise ValueError(
+            f"name must be a plain file name (letters, digits, '-', '_', '.'; no path, not starting with '.'), "
+            f"got {name!r}"
+        )
+    if not isinstance(model, ShapesCNN):
+        raise TypeError(f"model must be a ShapesCNN, got {type(model).__name__}")
+    if not isinstance(metadata, dict):
+        raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
     folder = Path(directory) if directory is not None else MODELS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     weights, info = folder / f"{name}.pt", folder / f"{name}.json"

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_image
+from course_lib._validation import check_count, check_image, check_shape
 
 __all__ = [
     "BINOMIAL_5",
@@ -43,17 +43,17 @@ BINOMIAL_5 = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
 _CV_MAX_CHANNELS = 512
 
 
+MAX_LEVELS = 64
+"""Most pyramid levels accepted: a 2**63-pixel side is 1×1 after 64 steps."""
+
+
 def _check_levels(levels: object) -> int:
-    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)):
-        raise TypeError(f"levels must be an integer, got {type(levels).__name__}")
-    if levels < 1:
-        raise ValueError(f"levels must be >= 1 (scale 0 is the image itself), got {levels}")
-    return int(levels)
+    return check_count(levels, name="levels", minimum=1, maximum=MAX_LEVELS)
 
 
 def _as_map(image: object, *, name: str) -> np.ndarray:
     """Validated, C-contiguous float array of shape (H, W) or (H, W, C)."""
-    array = check_image(image, ndim=(2, 3), name=name, channels=None)
+    array = check_image(image, ndim=(2, 3), name=name, channels=None, unit_range=False)
     if array.ndim == 3 and array.shape[2] > _CV_MAX_CHANNELS:
         raise ValueError(
             f"{name} must have at most {_CV_MAX_CHANNELS} channels, got shape {array.shape}"
@@ -83,8 +83,14 @@ def level_shape(shape: tuple[int, ...], level: int) -> tuple[int, int]:
     >>> level_shape((5, 3), 2)
     (2, 1)
     """
-    rows, cols = int(shape[0]), int(shape[1])
-    for _ in range(int(level)):
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) < 2:
+        raise TypeError(f"shape must be a sequence (rows, cols, ...) of integers, got {shape!r}")
+    rows, cols = check_shape(tuple(shape[:2]), name="shape")
+    level = check_count(level, name="level")
+    # 1×1 is a fixed point of n -> ⌈n/2⌉, so the loop runs at most log2(max side) + 1 times
+    for _ in range(level):
+        if rows == cols == 1:
+            break
         rows, cols = (rows + 1) // 2, (cols + 1) // 2
     return rows, cols
 
@@ -102,7 +108,8 @@ def reduce(image: npt.ArrayLike) -> npt.NDArray[np.floating]:
     Parameters
     ----------
     image : ndarray, shape (H, W) or (H, W, C)
-        Any real values; float32/float64 are kept, integers become float32.
+        Any finite real values; float32/float64 are kept, uint8/uint16/bool
+        are scaled to [0, 1] by their dtype's range (other integers refused).
 
     Returns
     -------
@@ -175,15 +182,8 @@ def expand(image: npt.ArrayLike, shape: tuple[int, int]) -> npt.NDArray[np.float
     return _restore_channel_axis(cv2.pyrUp(array, dstsize=(cols, rows)), array)
 
 
-def _check_shape(shape: object) -> tuple[int, int]:
-    try:
-        rows, cols = (int(v) for v in shape)  # type: ignore[union-attr]
-        valid = all(float(v) == int(v) for v in shape)  # type: ignore[union-attr]
-    except (TypeError, ValueError):
-        raise TypeError(f"shape must be a pair of integers (rows, cols), got {shape!r}") from None
-    if not valid or rows < 1 or cols < 1:
-        raise ValueError(f"shape must be a pair of integers >= 1, got {shape!r}")
-    return rows, cols
+def _check_shape(shape: object, name: str = "shape") -> tuple[int, int]:
+    return check_shape(shape, name=name)
 
 
 def gaussian_pyramid(image: npt.ArrayLike, levels: int = 9) -> list[npt.NDArray[np.floating]]:
@@ -246,11 +246,15 @@ def gaussian_pyramid(image: npt.ArrayLike, levels: int = 9) -> list[npt.NDArray[
     """
     levels = _check_levels(levels)
     array = _as_map(image, name="image")
-    return _pyramid(array.copy(), levels)
+    return build_pyramid(array.copy(), levels)
 
 
-def _pyramid(array: np.ndarray, levels: int) -> list[np.ndarray]:
-    """Gaussian pyramid of a checked, C-contiguous float array (level 0 not copied)."""
+def build_pyramid(array: np.ndarray, levels: int) -> list[np.ndarray]:
+    """Gaussian pyramid of a checked, C-contiguous float array (level 0 not copied).
+
+    No input checks: for course_lib's own use (:mod:`course_lib.itti_koch`) on
+    arrays already validated; users call :func:`gaussian_pyramid`.
+    """
     pyramid = [array]
     for _ in range(levels - 1):
         pyramid.append(_restore_channel_axis(cv2.pyrDown(pyramid[-1]), array))
@@ -379,7 +383,7 @@ def _level_offset(fine: tuple[int, ...], coarse: tuple[int, ...]) -> int | None:
     return None
 
 
-def _upsample(array: np.ndarray, shape: tuple[int, int], delta: int) -> np.ndarray:
+def upsample_level(array: np.ndarray, shape: tuple[int, int], delta: int) -> np.ndarray:
     """Bilinear interpolation of a level δ scales coarser to ``shape``, pyramid-aligned.
 
     Pixel i of the finer level lies at i / 2^δ on the coarser one (every reduce
@@ -388,7 +392,7 @@ def _upsample(array: np.ndarray, shape: tuple[int, int], delta: int) -> np.ndarr
     if delta == 0:
         return array
     if array.ndim == 3 and array.shape[2] > 4:  # cv2 is several times faster per ≤ 4 channels
-        chunks = [_upsample(np.ascontiguousarray(array[:, :, k : k + 4]), shape, delta)
+        chunks = [upsample_level(np.ascontiguousarray(array[:, :, k : k + 4]), shape, delta)
                   for k in range(0, array.shape[2], 4)]
         return np.concatenate(chunks, axis=2)
     scale = 1.0 / (1 << delta)
@@ -400,10 +404,10 @@ def _upsample(array: np.ndarray, shape: tuple[int, int], delta: int) -> np.ndarr
     return _restore_channel_axis(upsampled, array)
 
 
-def _enlarge(
+def enlarge_level(
     array: np.ndarray, shape: tuple[int, int], delta: int, *, at_most: float | None = None
 ) -> np.ndarray:
-    """Like :func:`_upsample` to within half an output pixel, about 5× faster.
+    """Like :func:`upsample_level` to within half an output pixel, about 5× faster.
 
     ``cv2.resize`` by the factor f = 2^δ aligns pixel centres: output k reads
     (k + ½)/f − ½.  Reading output k = i + f/2 of a one-pixel-padded resize gives
@@ -491,7 +495,7 @@ def across_scale_difference(
             "level_shape(center.shape, delta) for some delta >= 0, same channels), "
             f"got center shape {center_map.shape} and surround shape {surround_map.shape}"
         )
-    return center_map - _upsample(surround_map, center_map.shape[:2], delta)
+    return center_map - upsample_level(surround_map, center_map.shape[:2], delta)
 
 
 def across_scale_add(
@@ -545,17 +549,17 @@ def across_scale_add(
     """
     if not isinstance(maps, (list, tuple)) or len(maps) == 0:
         raise TypeError(f"maps must be a non-empty list of arrays, got {type(maps).__name__}")
-    rows, cols = _check_shape(scale_shape)
+    rows, cols = _check_shape(scale_shape, name="scale_shape")
     checked = [_as_map(m, name=f"maps[{k}]") for k, m in enumerate(maps)]
     if len({m.shape[2:] for m in checked}) > 1:
         raise ValueError(
             f"maps must all have the same channels, got shapes {[m.shape for m in checked]}"
         )
-    return _across_scale_add(checked, (rows, cols))
+    return add_across_scales(checked, (rows, cols))
 
 
-def _across_scale_add(maps: Sequence[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
-    """⊕ of checked, C-contiguous maps (no validation)."""
+def add_across_scales(maps: Sequence[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+    """⊕ of checked, C-contiguous maps (no validation: users call :func:`across_scale_add`)."""
     dtype = np.float64 if any(m.dtype == np.float64 for m in maps) else np.float32
     total = np.zeros(tuple(shape) + maps[0].shape[2:], dtype=dtype)
     for array in maps:

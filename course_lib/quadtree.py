@@ -22,7 +22,19 @@ import numpy.typing as npt
 import torch
 import torch.nn.functional as F
 
-from course_lib._validation import check_choice, check_image
+from course_lib._attribution import check_input, check_scores, eval_mode, forward, target_indices
+from course_lib._validation import (
+    MAX_IMAGE_PIXELS,
+    check_choice,
+    check_count,
+    check_image,
+    check_map,
+    check_number,
+    check_positive,
+    check_probability,
+    check_seed,
+    check_shape,
+)
 
 
 class Leaf(NamedTuple):
@@ -33,12 +45,29 @@ class Leaf(NamedTuple):
     size: int
 
 
+MAX_CHANNELS = 4096
+"""Most channels of the synthetic scenes and timed convolutions."""
+
+MAX_KERNEL_SIZE = 257
+"""Largest convolution kernel side the cost model and the timing accept."""
+
+
 # --------------------------------------------------------------------------
 # decomposition
 # --------------------------------------------------------------------------
+def _power_of_two(value: object, *, name: str) -> int:
+    """An integer (Python or numpy) that is a power of two >= 1."""
+    number = check_count(value, name=name)
+    if number < 1 or number & (number - 1):
+        raise ValueError(f"{name} must be a power of two >= 1, got {value!r}")
+    return number
+
+
 def _as_square_stack(image: np.ndarray, pad: bool) -> tuple[np.ndarray, int]:
     """(H, W[, C]) → (N, N, C) float64 with N a power of two (edge-padded)."""
-    array = check_image(image, ndim=(2, 3), channels=None).astype(np.float64)
+    array = check_image(image, ndim=(2, 3), channels=None, unit_range=False).astype(np.float64)
+    if array.shape[0] * array.shape[1] > MAX_IMAGE_PIXELS:
+        raise ValueError(f"image must have at most {MAX_IMAGE_PIXELS} pixels, got shape {array.shape}")
     if array.ndim == 2:
         array = array[:, :, None]
     height, width = array.shape[:2]
@@ -90,18 +119,18 @@ def decompose_array(
     pad: bool = True,
 ) -> npt.NDArray[np.int64]:
     """:func:`decompose` as an int64 array of shape (N', 3): rows (row, col, size)."""
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)) or math.isnan(threshold):
+    if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (int, float, np.integer, np.floating)):
+        raise TypeError(f"threshold must be a number (inf allowed), got {type(threshold).__name__}")
+    if math.isnan(threshold):
         raise ValueError(f"threshold must be a number (inf allowed), got {threshold!r}")
     check_choice(criterion, ("range", "std"), name="criterion")
-    stack, side = _as_square_stack(np.asarray(image) if not isinstance(image, np.ndarray) else image, pad)
-    for name, value in (("min_size", min_size), ("max_size", max_size)):
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1 or value & (value - 1):
-            raise ValueError(f"{name} must be a power of two >= 1, got {value!r}")
-    max_size = side if max_size is None else min(int(max_size), side)
+    stack, side = _as_square_stack(image, pad)
+    min_size = _power_of_two(min_size, name="min_size")
+    max_size = side if max_size is None else min(_power_of_two(max_size, name="max_size"), side)
     if max_size < min_size:
-        raise ValueError(f"max_size ({max_size}) must be >= min_size ({min_size})")
+        raise ValueError(
+            f"max_size ({max_size}) must be >= min_size ({min_size}); max_size is at most the image's padded side {side}"
+        )
     stats = _level_statistics(stack, criterion)
     top = len(stats) - 1
     leaves = []
@@ -201,10 +230,20 @@ def decompose(
     )]
 
 
-def _leaves_array(leaves: object) -> np.ndarray:
-    array = np.asarray(leaves, dtype=np.int64).reshape(-1, 3)
+def _leaves_array(leaves: object, name: str = "leaves") -> np.ndarray:
+    if isinstance(leaves, (str, bytes)) or not hasattr(leaves, "__len__"):
+        raise TypeError(f"{name} must be a list of (row, col, size) or an (N', 3) array, got {type(leaves).__name__}")
+    try:
+        raw = np.asarray(leaves)
+        if raw.dtype.kind not in "iu" and not (raw.size == 0 and raw.dtype.kind == "f"):
+            raise TypeError
+    except (TypeError, ValueError, OverflowError):
+        raise TypeError(f"{name} must hold integer triples (row, col, size), got {str(leaves)[:80]}") from None
+    if raw.ndim not in (1, 2) or (raw.ndim == 2 and raw.shape[1] != 3) or (raw.ndim == 1 and raw.size not in (0, 3)):
+        raise ValueError(f"{name} must have shape (N', 3), got shape {raw.shape}")
+    array = raw.astype(np.int64).reshape(-1, 3)
     if array.size and (array[:, 2].min() < 1 or array[:, :2].min() < 0):
-        raise ValueError("leaves must hold (row, col, size) with row, col >= 0 and size >= 1")
+        raise ValueError(f"{name} must hold (row, col, size) with row, col >= 0 and size >= 1")
     return array
 
 
@@ -217,10 +256,11 @@ def leaf_map(leaves: object, shape: tuple[int, int]) -> npt.NDArray[np.int64]:
     [[0, 0, 1, 2], [0, 0, 3, 4]]
     """
     array = _leaves_array(leaves)
+    shape = check_shape(shape, name="shape")
     labels = np.full(shape, -1, dtype=np.int64)
     for size in np.unique(array[:, 2]):
         index = np.flatnonzero(array[:, 2] == size)
-        offsets = np.arange(size)
+        offsets = np.arange(min(int(size), max(shape)))  # rows past the image are dropped anyway
         rows = (array[index, 0, None] + offsets)[:, :, None]  # (n, size, 1)
         cols = (array[index, 1, None] + offsets)[:, None, :]  # (n, 1, size)
         valid = (rows < shape[0]) & (cols < shape[1])
@@ -240,6 +280,7 @@ def coverage(leaves: object, shape: tuple[int, int]) -> npt.NDArray[np.int64]:
     [[1, 1], [1, 2]]
     """
     array = _leaves_array(leaves)
+    shape = check_shape(shape, name="shape")
     diff = np.zeros((shape[0] + 1, shape[1] + 1), dtype=np.int64)
     r0, c0 = np.minimum(array[:, 0], shape[0]), np.minimum(array[:, 1], shape[1])
     r1, c1 = np.minimum(array[:, 0] + array[:, 2], shape[0]), np.minimum(array[:, 1] + array[:, 2], shape[1])
@@ -278,7 +319,7 @@ def reconstruct(image: npt.ArrayLike, leaves: object, *, fill: str = "mean") -> 
     [[0.5, 0.5], [0.5, 0.5]]
     """
     check_choice(fill, ("mean", "midrange"), name="fill")
-    array = check_image(np.asarray(image), ndim=(2, 3), channels=None).astype(np.float64)
+    array = check_image(image, ndim=(2, 3), channels=None, unit_range=False).astype(np.float64)
     stack = array[:, :, None] if array.ndim == 2 else array
     labels = leaf_map(leaves, stack.shape[:2])
     if (labels < 0).any():
@@ -307,8 +348,10 @@ def psnr(
 ) -> float:
     """Peak signal-to-noise ratio in dB, 10 log10(range² / MSE), capped at ``max_db``.
 
-    Identical arrays would give +∞; the cap keeps every return value finite
-    (100 dB is far beyond any visible difference).
+    Computed by :func:`skimage.metrics.peak_signal_noise_ratio`.  Identical
+    arrays would give +∞; the cap keeps every return value finite (100 dB is
+    far beyond any visible difference).  NaN or inf in either input is
+    refused (it used to pass as an MSE of NaN, and so as ``max_db``).
 
     Examples
     --------
@@ -317,14 +360,21 @@ def psnr(
     >>> psnr(np.zeros(4), np.zeros(4))
     100.0
     """
-    a = np.asarray(reference, dtype=np.float64)
-    b = np.asarray(approximation, dtype=np.float64)
+    from skimage.metrics import peak_signal_noise_ratio
+
+    a = check_map(reference, ndim=(1, 2, 3), name="reference").astype(np.float64)
+    b = check_map(approximation, ndim=(1, 2, 3), name="approximation").astype(np.float64)
+    data_range = check_number(check_positive(data_range, name="data_range"), name="data_range", maximum=1e100)
+    max_db = check_number(check_positive(max_db, name="max_db"), name="max_db", maximum=1e6)
     if a.shape != b.shape:
         raise ValueError(f"reference and approximation must have the same shape, got {a.shape} and {b.shape}")
-    mse = float(np.mean((a - b) ** 2))
-    if mse == 0:
+    if np.array_equal(a, b):
         return float(max_db)
-    return min(float(max_db), 10 * math.log10(data_range**2 / mse))
+    with np.errstate(divide="ignore", over="ignore"):
+        value = float(peak_signal_noise_ratio(a, b, data_range=data_range))
+    if math.isnan(value) or value > max_db:  # an MSE that underflows to 0
+        return float(max_db)
+    return max(value, -max_db) if math.isinf(value) else value
 
 
 @dataclass(frozen=True)
@@ -360,8 +410,9 @@ def summarize(image: npt.ArrayLike, leaves: object, *, min_size: int = 1) -> Dec
     >>> summary.n_leaves, summary.leaf_fraction, summary.min_size_area, summary.psnr_db
     (7, 0.4375, 0.25, 100.0)
     """
-    array = np.asarray(image)
+    array = check_image(image, ndim=(2, 3), channels=None, unit_range=False)
     leaf_array = _leaves_array(leaves)
+    min_size = check_count(min_size, name="min_size", minimum=1)
     height, width = array.shape[:2]
     smallest = leaf_array[:, 2] <= min_size
     return DecompositionSummary(
@@ -375,12 +426,37 @@ def summarize(image: npt.ArrayLike, leaves: object, *, min_size: int = 1) -> Dec
 # --------------------------------------------------------------------------
 # convolution on leaves
 # --------------------------------------------------------------------------
+def _check_4d(x: object, *, name: str) -> torch.Tensor:
+    """A non-empty floating tensor of shape (B, C, H, W); NaN is checked by the caller."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor of shape (B, C, H, W), got {type(x).__name__}")
+    if x.ndim != 4:
+        raise ValueError(f"{name} must be a tensor of shape (B, C, H, W), got {tuple(x.shape)}")
+    if x.numel() == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must have a floating-point dtype, got {x.dtype}")
+    return x
+
+
 def _check_conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> int:
     """Validate a stride-1, 'same'-padded convolution; return its radius r = k // 2."""
-    if not isinstance(x, torch.Tensor) or x.ndim != 4:
-        raise ValueError(f"x must be a tensor of shape (B, C, H, W), got {getattr(x, 'shape', type(x))}")
-    if not isinstance(weight, torch.Tensor) or weight.ndim != 4:
-        raise ValueError(f"weight must be a tensor of shape (C_out, C_in, k, k), got {getattr(weight, 'shape', type(weight))}")
+    _check_4d(x, name="x")
+    if not isinstance(weight, torch.Tensor):
+        raise TypeError(f"weight must be a torch.Tensor of shape (C_out, C_in, k, k), got {type(weight).__name__}")
+    if weight.ndim != 4 or weight.numel() == 0:
+        raise ValueError(f"weight must be a tensor of shape (C_out, C_in, k, k), got {tuple(weight.shape)}")
+    if weight.dtype != x.dtype:
+        raise TypeError(f"weight must have x's dtype {x.dtype}, got {weight.dtype}")
+    if not bool(torch.isfinite(weight).all()):
+        raise ValueError("weight must not contain NaN or inf")
+    if bias is not None:
+        if not isinstance(bias, torch.Tensor):
+            raise TypeError(f"bias must be a torch.Tensor or None, got {type(bias).__name__}")
+        if bias.dtype != x.dtype:
+            raise TypeError(f"bias must have x's dtype {x.dtype}, got {bias.dtype}")
+        if not bool(torch.isfinite(bias).all()):
+            raise ValueError("bias must not contain NaN or inf")
     c_out, c_in, kh, kw = weight.shape
     if kh != kw or kh % 2 == 0:
         raise ValueError(f"weight must have a square, odd k×k kernel, got {kh}×{kw}")
@@ -479,10 +555,11 @@ def conv_plan(x: torch.Tensor, cell_size: int, *, threshold: float = 0.0) -> Con
     ``min_size`` ≤ ``cell_size`` splits (tested against :func:`decompose`).
     Two ``max_pool2d`` calls, O(C·H·W).
     """
-    if not isinstance(x, torch.Tensor) or x.ndim != 4:
-        raise ValueError(f"x must be a tensor of shape (B, C, H, W), got {getattr(x, 'shape', type(x))}")
-    if isinstance(cell_size, bool) or not isinstance(cell_size, int) or cell_size < 1:
-        raise ValueError(f"cell_size must be an integer >= 1, got {cell_size!r}")
+    _check_4d(x, name="x")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("x must not contain NaN or inf")
+    cell_size = check_count(cell_size, name="cell_size", minimum=1)
+    threshold = check_number(threshold, name="threshold")
     height, width = x.shape[2:]
     if height % cell_size or width % cell_size:
         raise ValueError(f"x's height and width ({height}, {width}) must be multiples of cell_size {cell_size}")
@@ -573,6 +650,8 @@ def conv2d_quadtree(
     bitwise.
     """
     radius = _check_conv(x, weight, bias)
+    if not isinstance(plan, ConvPlan):
+        raise TypeError(f"plan must be a ConvPlan from conv_plan, got {type(plan).__name__}")
     size = plan.cell_size
     batch, _, height, width = x.shape
     n_rows, n_cols = plan.grid
@@ -629,8 +708,15 @@ def synthetic_scene(channels: int, side: int, *, cell_size: int, fraction: float
     detailed area f is known exactly.  Used by notebook 08, the tests and
     ``benchmarks/bench_quadtree.py``.
     """
-    if not 0.0 <= fraction <= 1.0:
+    channels = check_count(channels, name="channels", minimum=1, maximum=MAX_CHANNELS)
+    side = check_count(side, name="side", minimum=64)
+    cell_size = check_count(cell_size, name="cell_size", minimum=1)
+    if isinstance(fraction, (int, float, np.integer, np.floating)) and not 0.0 <= fraction <= 1.0:
         raise ValueError(f"fraction must lie in [0, 1], got {fraction!r}")
+    fraction = check_probability(fraction, name="fraction")
+    seed = check_count(seed, name="seed", minimum=0, maximum=2**63 - 1)
+    if channels * side * side > MAX_IMAGE_PIXELS:
+        raise ValueError(f"channels · side² must be at most {MAX_IMAGE_PIXELS}, got {channels} · {side}²")
     if side % 64 or side % cell_size:
         raise ValueError(f"side must be a multiple of 64 and of cell_size, got side={side}, cell_size={cell_size}")
     generator = torch.Generator().manual_seed(seed)
@@ -692,6 +778,15 @@ def measure_conv_speedup(
     """
     from course_lib.timing import interleaved_median_ms
 
+    channels = check_count(channels, name="channels", minimum=1, maximum=MAX_CHANNELS)
+    kernel_size = check_count(kernel_size, name="kernel_size", minimum=1, maximum=MAX_KERNEL_SIZE)
+    if kernel_size % 2 == 0:
+        raise ValueError(f"kernel_size must be odd, got {kernel_size}")
+    if isinstance(fractions, (str, bytes)) or not hasattr(fractions, "__iter__"):
+        raise TypeError(f"fractions must be a sequence of numbers in [0, 1], got {type(fractions).__name__}")
+    fractions = [check_probability(f, name="fractions") for f in fractions]
+    repeat = check_count(repeat, name="repeat", minimum=1, maximum=1000)
+    seed = check_count(seed, name="seed", minimum=0, maximum=2**62)
     generator = torch.Generator().manual_seed(seed)
     weight = torch.randn(channels, channels, kernel_size, kernel_size, generator=generator) / (kernel_size * channels**0.5)
     bias = torch.randn(channels, generator=generator)
@@ -732,11 +827,21 @@ def conv_macs(
     >>> conv_macs((1, 1, 8, 8), 3, 1, n_leaves=4)
     {'dense': 576, 'naive': 36}
     """
-    batch, c_in, height, width = shape
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 4:
+        raise ValueError(f"shape must be (B, C_in, H, W), got {shape!r}")
+    batch, c_in, height, width = (check_count(v, name="shape", minimum=1) for v in shape)
+    kernel_size = check_count(kernel_size, name="kernel_size", minimum=1, maximum=MAX_KERNEL_SIZE)
+    c_out = check_count(c_out, name="c_out", minimum=1)
+    if plan is not None and not isinstance(plan, ConvPlan):
+        raise TypeError(f"plan must be a ConvPlan or None, got {type(plan).__name__}")
+    if n_leaves is not None:
+        n_leaves = check_count(n_leaves, name="n_leaves", minimum=0)
     per_position = kernel_size**2 * c_in * c_out * batch
     macs = {"dense": per_position * height * width}
     if plan is not None:
         radius, size = kernel_size // 2, plan.cell_size
+        if radius > size:
+            raise ValueError(f"kernel_size {kernel_size} has radius {radius}, which must be <= plan.cell_size {size}")
         n_classes = len(_phase_classes(size, radius))
         macs["exact"] = (
             len(plan.active_rows) * (size + 2 * radius) ** 2 * per_position
@@ -751,7 +856,36 @@ def conv_macs(
 # quadtree-accelerated (coarse-to-fine) occlusion saliency
 # --------------------------------------------------------------------------
 def _class_scores(model: torch.nn.Module, batch: torch.Tensor, target: int) -> torch.Tensor:
-    return model(batch)[:, target]  # pre-softmax score S_c, (n,)
+    return check_scores(forward(model, batch), len(batch))[:, target]  # pre-softmax score S_c, (n,)
+
+
+def _check_occlusion(
+    model: object, x: object, target: object, baseline: object, batch_size: object
+) -> tuple[torch.Tensor, int, torch.Tensor, int, float]:
+    """Validate the shared arguments; return (x, target, fill (1, C, 1, 1), batch_size, clean S_c).
+
+    Runs the clean forward pass (in eval mode, restored afterwards) to check
+    ``target`` against the model's number of classes.
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_input(x)
+    if x.shape[0] != 1:  # type: ignore[union-attr]
+        raise ValueError(f"x must be a tensor of shape (1, C, H, W), got {tuple(x.shape)}")  # type: ignore[union-attr]
+    target = check_count(target, name="target", minimum=0)
+    batch_size = check_count(batch_size, name="batch_size", minimum=1)
+    if isinstance(baseline, str):
+        check_choice(baseline, ("mean",), name="baseline")
+        fill = x.mean(dim=(2, 3), keepdim=True)  # type: ignore[union-attr]
+    else:
+        fill = torch.full_like(x[:, :, :1, :1], check_number(baseline, name="baseline"))  # type: ignore[index]
+    with eval_mode(model), torch.no_grad():
+        scores = check_scores(forward(model, x), 1)  # type: ignore[arg-type]
+        target_indices(target, scores)  # refuses a class the model does not have
+        clean = float(scores[0, target])
+    if not math.isfinite(clean):
+        raise ValueError(f"model must return finite scores for x, got S_c = {clean}")
+    return x, target, fill, batch_size, clean  # type: ignore[return-value]
 
 
 def occlusion_drops(
@@ -789,24 +923,21 @@ def occlusion_drops(
     ndarray of float64, shape (n,)
         Costs n forward passes, plus one for the clean image.
     """
-    if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[0] != 1:
-        raise ValueError(f"x must be a tensor of shape (1, C, H, W), got {getattr(x, 'shape', type(x))}")
-    array = _leaves_array(boxes)
-    fill = x.mean(dim=(2, 3), keepdim=True) if baseline == "mean" else torch.full_like(x[:, :, :1, :1], float(baseline))
-    was_training = model.training
-    model.eval()
+    x, target, fill, batch_size, clean = _check_occlusion(model, x, target, baseline, batch_size)
+    array = _leaves_array(boxes, name="boxes")
+    height, width = x.shape[2:]
+    if len(array) and ((array[:, 0] >= height).any() or (array[:, 1] >= width).any()):
+        raise ValueError(f"boxes must start inside x's {height}×{width} image, got {array.tolist()!r:.80}")
     drops = np.empty(len(array))
-    try:
-        with torch.no_grad():
-            clean = float(_class_scores(model, x, target)[0])
-            for start in range(0, len(array), batch_size):
-                chunk = array[start : start + batch_size]
-                batch = x.repeat(len(chunk), 1, 1, 1)  # (n, C, H, W)
-                for i, (row, col, size) in enumerate(chunk):
-                    batch[i, :, row : row + size, col : col + size] = fill[0]
-                drops[start : start + len(chunk)] = clean - _class_scores(model, batch, target).double().numpy()
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad():  # every submodule's mode restored, also on error
+        for start in range(0, len(array), batch_size):
+            chunk = array[start : start + batch_size]
+            batch = x.repeat(len(chunk), 1, 1, 1)  # (n, C, H, W)
+            for i, (row, col, size) in enumerate(chunk):
+                batch[i, :, row : row + size, col : col + size] = fill[0]
+            drops[start : start + len(chunk)] = clean - _class_scores(model, batch, target).double().cpu().numpy()
+    if not np.isfinite(drops).all():
+        raise ValueError("model must return finite scores for the occluded images, got NaN or inf")
     return drops
 
 
@@ -829,6 +960,8 @@ def dense_occlusion(
 
     Each cell holds its own score drop; (H/s)(W/s) + 1 forward passes.
     """
+    check_input(x)
+    cell_size = check_count(cell_size, name="cell_size", minimum=1)
     height, width = x.shape[2:]
     if height % cell_size or width % cell_size:
         raise ValueError(f"x's height and width ({height}, {width}) must be multiples of cell_size {cell_size}")
@@ -890,19 +1023,15 @@ def coarse_to_fine_occlusion(
     CoarseToFineResult
     """
     check_choice(policy, ("absolute", "midrange", "top", "all"), name="policy")
-    height, width = x.shape[2:]
-    for name, value in (("start_size", start_size), ("min_size", min_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value & (value - 1):
-            raise ValueError(f"{name} must be a power of two >= 1, got {value!r}")
+    start_size = _power_of_two(start_size, name="start_size")
+    min_size = _power_of_two(min_size, name="min_size")
+    threshold = check_number(threshold, name="threshold")
     if min_size > start_size:
         raise ValueError(f"min_size ({min_size}) must be <= start_size ({start_size})")
+    x, target, _, batch_size, clean = _check_occlusion(model, x, target, baseline, batch_size)
+    height, width = x.shape[2:]
     if height % start_size or width % start_size:
         raise ValueError(f"x's height and width ({height}, {width}) must be multiples of start_size {start_size}")
-    with torch.no_grad():
-        was_training = model.training
-        model.eval()
-        clean = float(_class_scores(model, x, target)[0])
-        model.train(was_training)
     cells = _grid_boxes(height, width, start_size)
     final_boxes, final_drops = [], []
     n_passes = 1
@@ -946,8 +1075,11 @@ def compare_to_dense(
     >>> compare_to_dense(result, np.array([[2.0, 0.0]]), 10)
     (0.5, 1.0)
     """
+    if not isinstance(result, CoarseToFineResult):
+        raise TypeError(f"result must be a CoarseToFineResult, got {type(result).__name__}")
+    dense_passes = check_count(dense_passes, name="dense_passes", minimum=1)
     a = np.asarray(result.saliency_map, dtype=np.float64).ravel()
-    b = np.asarray(dense_map, dtype=np.float64).ravel()
+    b = check_map(dense_map, ndim=(1, 2), name="dense_map").astype(np.float64).ravel()
     if a.shape != b.shape:
         raise ValueError(f"dense_map must have the result's shape {result.saliency_map.shape}, got {np.shape(dense_map)}")
     if a.std() == 0 or b.std() == 0:

@@ -37,18 +37,20 @@ import torch.nn.functional as F
 from scipy.stats import rankdata
 from torch import nn
 
-from course_lib._validation import check_count, check_positive
-from course_lib.gradients import (
-    AttributionFn,
+from course_lib._attribution import (
     Target,
-    _check_baseline,
-    _check_input,
-    _check_scores,
-    _chunk_rows,
-    _clean_scores,
-    _eval_mode,
-    _target_indices,
+    check_baseline,
+    check_input,
+    check_scores,
+    chunk_rows,
+    clean_scores,
+    eval_mode,
+    forward,
+    gaussian_blur2d,
+    target_indices,
 )
+from course_lib._validation import MAX_SIGMA, check_count, check_number, check_numbers, check_positive
+from course_lib.gradients import AttributionFn
 
 
 # --------------------------------------------------------------------------
@@ -141,7 +143,8 @@ def spearman(
     [1.0]
     """
     first, second = (
-        np.asarray(m.detach().cpu() if isinstance(m, torch.Tensor) else m, dtype=np.float64) for m in (a, b)
+        check_numbers(m.detach().cpu().numpy() if isinstance(m, torch.Tensor) else m, name=name)
+        for m, name in ((a, "a"), (b, "b"))
     )
     if first.shape != second.shape or first.ndim < 2:
         raise ValueError(f"a and b must have the same shape (B, ...), got {first.shape} and {second.shape}")
@@ -255,7 +258,9 @@ def parameter_randomization(
         raise TypeError(
             f"attribution_fn must be callable (model, x, target) -> Tensor, got {type(attribution_fn).__name__}"
         )
-    _check_input(x)
+    check_input(x)
+    if layers is not None and (isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__")):
+        raise TypeError(f"layers must be a list of submodule names or None, got {type(layers).__name__}")
     names = randomizable_layers(model) if layers is None else list(layers)
     if not names:
         raise ValueError("layers must name at least one module with parameters to re-initialise, got none")
@@ -266,7 +271,8 @@ def parameter_randomization(
             module = None
         if module is None or not callable(getattr(module, "reset_parameters", None)):
             raise ValueError(f"layers must name submodules of model with a reset_parameters method, got {name!r}")
-    indices = _target_indices(target, _clean_scores(model, x))  # (B,): fixed by the trained model
+    seed = check_count(seed, name="seed", minimum=0, maximum=2**62)  # seed + stage stays a valid torch seed
+    indices = target_indices(target, clean_scores(model, x))  # (B,): fixed by the trained model
     original = _maps(attribution_fn, model, x, indices, None)
     devices = sorted({p.device.index or 0 for p in model.parameters() if p.device.type == "cuda"})
     maps = []
@@ -347,25 +353,19 @@ def blur(x: torch.Tensor, *, kernel_size: int = 11, sigma: float = 5.0) -> torch
     >>> round(float(blur(torch.full((1, 3, 8, 8), 0.5)).max()), 6)
     0.5
     """
-    _check_input(x)
+    check_input(x)
     kernel_size = check_count(kernel_size, name="kernel_size", minimum=1)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd, got {kernel_size}")
     sigma = check_positive(sigma, name="sigma")
-    radius = kernel_size // 2
-    taps = torch.arange(-radius, radius + 1, dtype=torch.float64)
-    kernel = torch.exp(-(taps**2) / (2 * sigma**2))
-    kernel = (kernel / kernel.sum()).to(device=x.device, dtype=x.dtype)  # (k,), sums to 1
-    channels = x.shape[1]
-    padded = F.pad(x.detach(), (radius, radius, radius, radius), mode="replicate")  # (B, C, H + 2r, W + 2r)
-    vertical = kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1)  # (C, 1, k, 1), one per channel
-    horizontal = kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1)  # (C, 1, 1, k)
-    rows = F.conv2d(padded, vertical, groups=channels)  # (B, C, H, W + 2r)
-    return F.conv2d(rows, horizontal, groups=channels)  # (B, C, H, W)
+    sigma = check_number(sigma, name="sigma", minimum=1e-3, maximum=MAX_SIGMA)
+    return gaussian_blur2d(x.detach(), sigma, radius=kernel_size // 2, border_type="replicate")
 
 
 def _check_saliency(saliency: object, x: torch.Tensor) -> torch.Tensor:
     if isinstance(saliency, np.ndarray):
+        if saliency.dtype == bool or not np.issubdtype(saliency.dtype, np.number) or np.iscomplexobj(saliency):
+            raise TypeError(f"saliency must hold real numbers, got dtype {saliency.dtype}")
         saliency = torch.from_numpy(saliency)
     if not isinstance(saliency, torch.Tensor):
         raise TypeError(f"saliency must be a tensor or ndarray of shape (B, H, W), got {type(saliency).__name__}")
@@ -394,10 +394,11 @@ def _causal_curve(
     """p_c of ``start`` with the top k·step pixels (by saliency) taken from ``finish``, k = 0…n."""
     batch, _, height, width = x.shape
     ranking = _check_saliency(saliency, x).reshape(batch, -1)  # (B, HW)
-    step = width if step is None else check_count(step, name="step", minimum=1)
     n_pixels = height * width
+    # a step of n_pixels or more moves every pixel at once: the same 2-point curve, kept free of overflow
+    step = width if step is None else min(check_count(step, name="step", minimum=1), n_pixels)
     n_points = math.ceil(n_pixels / step) + 1
-    chunk = _chunk_rows(batch_size, x)
+    chunk = chunk_rows(batch_size, x)
     order = torch.argsort(ranking, dim=1, descending=True, stable=True)  # (B, HW): most salient first
     rank = torch.empty_like(order)
     positions = torch.arange(n_pixels, device=x.device).expand(batch, -1)  # (B, HW)
@@ -405,14 +406,14 @@ def _causal_curve(
     rank = rank.view(batch, 1, height, width)
     taken = torch.clamp(torch.arange(n_points, device=x.device) * step, max=n_pixels)  # (n_points,): pixels moved
     curve = torch.empty(batch * n_points, dtype=torch.float64)
-    with _eval_mode(model), torch.inference_mode(False), torch.no_grad():
-        indices = _target_indices(target, _check_scores(model(x.detach()), batch))  # (B,): clean top-1 by default
+    with eval_mode(model), torch.inference_mode(False), torch.no_grad():
+        indices = target_indices(target, check_scores(forward(model, x.detach()), batch))  # (B,): clean top-1 by default
         for first in range(0, batch * n_points, chunk):
             row = torch.arange(first, min(first + chunk, batch * n_points), device=x.device)  # example-major rows
             example, point = row // n_points, row % n_points  # (m,), (m,)
             moved = rank[example] < taken[point].view(-1, 1, 1, 1)  # (m, 1, H, W): all channels together
             images = torch.where(moved, finish[example], start[example])  # (m, C, H, W)
-            probabilities = F.softmax(_check_scores(model(images), row.numel()), dim=1)  # (m, K)
+            probabilities = F.softmax(check_scores(forward(model, images), row.numel()), dim=1)  # (m, K)
             p_c = probabilities.gather(1, indices[example][:, None]).squeeze(1)  # (m,)
             curve[first : first + row.numel()] = p_c.double().cpu()
     return curve.view(batch, n_points).numpy()
@@ -494,9 +495,9 @@ def deletion_curve(
     >>> deletion_curve(model, x, torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), step=2).round(4).tolist()
     [[1.0, 0.9526, 0.5]]
     """
-    _check_input(x)
+    check_input(x)
     return _causal_curve(
-        model, x, saliency, start=x.detach(), finish=_check_baseline(substrate, x, name="substrate"),
+        model, x, saliency, start=x.detach(), finish=check_baseline(substrate, x, name="substrate"),
         step=step, target=target, batch_size=batch_size,
     )  # fmt: skip
 
@@ -561,8 +562,8 @@ def insertion_curve(
     >>> insertion_curve(model, x, saliency, step=2, substrate=0.0).round(4).tolist()
     [[0.5, 0.9991, 1.0]]
     """
-    _check_input(x)
-    start = blur(x) if substrate is None else _check_baseline(substrate, x, name="substrate")
+    check_input(x)
+    start = blur(x) if substrate is None else check_baseline(substrate, x, name="substrate")
     return _causal_curve(
         model, x, saliency, start=start, finish=x.detach(), step=step, target=target, batch_size=batch_size
     )
@@ -599,7 +600,7 @@ def auc(curve: npt.ArrayLike) -> float | npt.NDArray[np.float64]:
     >>> auc([[1.0, 1.0], [0.0, 1.0]]).tolist()
     [1.0, 0.5]
     """
-    values = np.asarray(curve, dtype=np.float64)
+    values = check_numbers(curve, name="curve")
     if values.ndim not in (1, 2) or values.shape[-1] < 2:
         raise ValueError(f"curve must have shape (n,) or (B, n) with n >= 2, got {values.shape}")
     if not np.isfinite(values).all():

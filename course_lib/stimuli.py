@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_choice
+from course_lib._validation import as_generator, check_choice, check_count, check_probability
 
 KINDS = ("colour", "intensity", "orientation", "size", "conjunction")
 """Search types: four feature singletons and the colour × orientation conjunction."""
@@ -74,6 +74,10 @@ def _item_features(kind: str, is_target: bool, rng: np.random.Generator) -> tupl
     if is_target:
         return RED, 0.0, 1.0
     return (RED, 90.0, 1.0) if rng.random() < 0.5 else (GREEN, 0.0, 1.0)
+
+
+MAX_IMAGE_SIZE = 4096
+"""Largest ``image_size`` of a search array (a 4096² RGB float32 image is 200 MB)."""
 
 
 def search_array(
@@ -138,19 +142,20 @@ def search_array(
     True
     """
     check_choice(kind, KINDS, name="kind")
-    if isinstance(set_size, bool) or not isinstance(set_size, (int, np.integer)) or not 4 <= set_size <= 100:
-        raise ValueError(f"set_size must be an integer from 4 to 100, got {set_size!r}")
-    if not isinstance(image_size, (int, np.integer)) or image_size < 128:
-        raise ValueError(f"image_size must be an integer >= 128, got {image_size!r}")
-    if not 0.0 <= jitter <= 1.0:
+    set_size = check_count(set_size, name="set_size", minimum=4, maximum=100)
+    image_size = check_count(image_size, name="image_size", minimum=128, maximum=MAX_IMAGE_SIZE)
+    bar_length = check_count(bar_length, name="bar_length", minimum=1)
+    bar_width = check_count(bar_width, name="bar_width", minimum=1)
+    if isinstance(jitter, (int, float, np.integer, np.floating)) and not 0.0 <= jitter <= 1.0:
         raise ValueError(f"jitter must lie in [0, 1], got {jitter!r}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    jitter = check_probability(jitter, name="jitter")
+    rng = as_generator(seed)
     grid = math.ceil(math.sqrt(set_size))
     cell = image_size / grid
-    largest = bar_length * (1.6 if kind == "size" else 1.0)  # bars are horizontal or vertical
+    largest = max(bar_length, bar_width) * (1.6 if kind == "size" else 1.0)  # bars are horizontal or vertical
     if largest > cell - 2:
         raise ValueError(
-            f"items of bar_length {bar_length} do not fit the {cell:.0f}-px cells of a "
+            f"items of bar_length {bar_length} and bar_width {bar_width} do not fit the {cell:.0f}-px cells of a "
             f"{grid}×{grid} grid in a {image_size}-px image; use a larger image_size"
         )
     cells = rng.choice(grid * grid, size=set_size, replace=False)

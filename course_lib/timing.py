@@ -10,6 +10,11 @@ import statistics
 import time
 from typing import Any, Callable, Mapping
 
+from course_lib._validation import check_count
+
+MAX_REPEAT = 100_000
+"""Most repetitions (rounds, block, warmup) one timing call makes: bounds its loops."""
+
 
 def median_ms(fn: Callable[..., Any], *args: Any, repeat: int = 5, warmup: int = 1, **kwargs: Any) -> float:
     """Median wall-clock time of ``fn(*args, **kwargs)`` in milliseconds.
@@ -36,10 +41,10 @@ def median_ms(fn: Callable[..., Any], *args: Any, repeat: int = 5, warmup: int =
     >>> median_ms(sum, [1, 2, 3], repeat=3) >= 0
     True
     """
-    if not isinstance(repeat, int) or repeat < 1:
-        raise ValueError(f"repeat must be an integer >= 1, got {repeat!r}")
-    if not isinstance(warmup, int) or warmup < 0:
-        raise ValueError(f"warmup must be an integer >= 0, got {warmup!r}")
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    repeat = check_count(repeat, name="repeat", minimum=1, maximum=MAX_REPEAT)
+    warmup = check_count(warmup, name="warmup", minimum=0, maximum=MAX_REPEAT)
     return interleaved_median_ms({"fn": lambda: fn(*args, **kwargs)}, rounds=1, block=repeat, warmup=warmup)["fn"]
 
 
@@ -78,11 +83,16 @@ def interleaved_median_ms(
     >>> sorted(times), all(t >= 0 for t in times.values())
     (['max', 'sum'], True)
     """
-    for name, value, minimum in (("rounds", rounds, 1), ("block", block, 1), ("warmup", warmup, 0)):
-        if not isinstance(value, int) or value < minimum:
-            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    rounds = check_count(rounds, name="rounds", minimum=1, maximum=MAX_REPEAT)
+    block = check_count(block, name="block", minimum=1, maximum=MAX_REPEAT)
+    warmup = check_count(warmup, name="warmup", minimum=0, maximum=MAX_REPEAT)
+    if not isinstance(calls, Mapping):
+        raise TypeError(f"calls must be a dict of name -> callable, got {type(calls).__name__}")
     if not calls:
         raise ValueError("calls must name at least one function")
+    for name, fn in calls.items():
+        if not callable(fn):
+            raise TypeError(f"calls[{name!r}] must be callable, got {type(fn).__name__}")
     times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(rounds):
         for name, fn in calls.items():

@@ -322,9 +322,9 @@ def _application_saliency(image_name: str, method: str) -> np.ndarray:
 
 
 def _method_picker(method: str) -> widgets.Dropdown:
-    from course_lib import cli
+    from course_lib import methods
 
-    return widgets.Dropdown(options=sorted(cli.METHODS), value=method, description="method")
+    return widgets.Dropdown(options=sorted(methods.METHODS), value=method, description="method")
 
 
 def crop_explorer(sample: str = "astronaut", method: str = "spectral_residual") -> widgets.interactive:
@@ -483,9 +483,9 @@ def _evaluation_case(key: tuple) -> tuple[np.ndarray, np.ndarray | None]:
 
 @lru_cache(maxsize=32)
 def _baseline_map(key: tuple, method: str) -> np.ndarray:
-    from course_lib import cli
+    from course_lib import methods
 
-    return cli.METHODS[method](_evaluation_case(key)[0])
+    return methods.METHODS[method](_evaluation_case(key)[0])
 
 
 def baseline_explorer(

@@ -124,9 +124,13 @@ def test_crop_refuses_bad_arguments():
         applications.saliency_crop(-saliency, 1.0)
     with pytest.raises(ValueError, match="saliency_map must have shape"):
         applications.saliency_crop(np.ones((4, 4, 3)), 1.0)
-    with pytest.raises(ValueError, match="shape must start with a positive height"):
+    with pytest.raises(ValueError, match="shape must be an integer >= 1, got 0"):
         applications.crop_size((0, 4), 1.0)
-    with pytest.raises(ValueError, match=r"the window \(11, 2\) must fit"):
+    with pytest.raises(ValueError, match="shape must start with a positive height"):
+        applications.crop_size((4,), 1.0)
+    with pytest.raises(TypeError, match="box must be an integer, got float"):
+        applications.kept_fraction(saliency, (0.5, 0, 2, 2))
+    with pytest.raises(ValueError, match=r"height and width \(the window \(11, 2\)\) must fit"):
         applications.window_sums(saliency, 11, 2)
     with pytest.raises(ValueError, match="height must be an integer >= 1"):
         applications.window_sums(saliency, 0, 2)
@@ -285,3 +289,15 @@ def test_application_explorers_draw_their_results():
     roi = widgets.roi_jpeg_explorer("colour_pop_out", "lc")
     assert "PSNR inside" in roi.figure.axes[1].get_title() and "uniform q" in roi.figure.axes[2].get_title()
     plt.close("all")
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+def test_seam_weight_is_bounded_and_huge_blocks_are_one_block():
+    image = np.random.default_rng(0).random((6, 8, 3))
+    with pytest.raises(ValueError, match="weight must be a finite number <= 1e\\+06"):
+        applications.seam_energy(image, np.ones((6, 8)), weight=1e300)
+    saliency = np.random.default_rng(1).random((6, 8))
+    np.testing.assert_array_equal(applications.salient_blocks(saliency, block=2**40),
+                                  applications.salient_blocks(saliency, block=8))

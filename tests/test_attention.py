@@ -165,3 +165,42 @@ def test_fit_slope_exact_and_errors():
 def test_bad_arguments_are_refused(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): NaN, hangs, numpy scalars
+# --------------------------------------------------------------------------
+def test_simulate_attention_refuses_a_step_that_would_never_end():
+    with pytest.raises(ValueError, match="dt_ms must be at least max_time_ms"):
+        attention.simulate_attention(np.ones((4, 4)), 2, dt_ms=1e-300)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: attention.winner_take_all(np.array([[np.nan, 1.0]])), ValueError, "saliency must not contain NaN or \\+inf"),
+        (lambda: attention.winner_take_all(np.array([[np.inf, 1.0]])), ValueError, "saliency must not contain NaN or \\+inf"),
+        (lambda: attention.scanpath(np.array([[np.nan, 1.0]]), 1), ValueError, "saliency must not contain NaN"),
+        (lambda: attention.fit_slope([4, 8], [np.nan, 1.0]), ValueError, "values must not contain NaN"),
+        (lambda: attention.fit_slope([4, 4], [1.0, 2.0]), ValueError, "at least two different sizes"),
+        (lambda: attention.fit_slope(["a", "b"], [1.0, 2.0]), TypeError, "set_sizes must hold real numbers"),
+        (lambda: attention.disk_mask((3, 3), (1, np.nan), 1.0), ValueError, "centre must be a finite number"),
+        (lambda: attention.disk_mask((3, 3), (1, 1), -1.0), ValueError, "radius must be a finite number >= 0"),
+        (lambda: attention.inhibit_return(np.ones((2, 2)), (0,), 1.0), ValueError, r"fixation must be a pair"),
+        (lambda: attention.default_ior_radius(5), TypeError, "shape must be a sequence"),
+        (lambda: attention.map_to_image_coords(np.array([[0, 1]]), (0, 2), (4, 4)), ValueError, "map_shape must be an integer >= 1"),
+        (lambda: attention.map_to_image_coords(np.array([0, 1]), (2, 2), (4, 4)), ValueError, r"fixations must have shape \(k, 2\)"),
+        (lambda: attention.search_experiment("colour", [3], n_trials=1), ValueError, "set_sizes must be an integer >= 4"),
+        (lambda: attention.search_experiment("colour", [4], n_trials=1, saliency_fn=3), TypeError, "saliency_fn must be a callable"),
+        (lambda: attention.search_trial("display", np.ones((4, 4))), TypeError, "display must be a SearchArray"),
+    ],
+)
+def test_bad_values_name_the_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_numpy_scalars_are_accepted():
+    saliency = np.random.default_rng(0).random((12, 16))
+    np.testing.assert_array_equal(attention.scanpath(saliency, np.int64(3), np.float32(2.0)),
+                                  attention.scanpath(saliency, 3, 2.0))

@@ -3,7 +3,9 @@ frequency-tuned, the cv2.saliency wrappers, motion saliency and the video helper
 
 Oracles: independent straightforward implementations written here (numpy FFT,
 scipy.ndimage filters, the CIE Lab formulas), OpenCV called directly, and the
-properties of reference oracle 11 (itti_koch.md).
+properties the papers state (Hou & Zhang 2007, CVPR, doi:10.1109/CVPR.2007.383267;
+Achanta et al. 2009, CVPR, doi:10.1109/CVPR.2009.5206596): notebook 05, the
+fast baselines.
 """
 
 from __future__ import annotations
@@ -127,9 +129,15 @@ def test_spectral_residual_does_not_mutate_input():
     np.testing.assert_array_equal(image, copy)
 
 
-@pytest.mark.parametrize("width", [0, -3, 2.5, True, "64"])
+@pytest.mark.parametrize("width", [0, -3])
 def test_spectral_residual_rejects_bad_width(width):
     with pytest.raises(ValueError, match="width must be an integer >= 1"):
+        baselines.spectral_residual(np.zeros((8, 8)), width=width)
+
+
+@pytest.mark.parametrize("width", [2.5, True, "64"])
+def test_spectral_residual_rejects_a_width_that_is_not_an_integer(width):
+    with pytest.raises(TypeError, match="width must be an integer, got"):
         baselines.spectral_residual(np.zeros((8, 8)), width=width)
 
 
@@ -364,18 +372,42 @@ def test_moving_blob_video_defaults_leave_opencv_warm_up():
     ("kwargs", "match"),
     [
         ({"n_frames": 0}, "n_frames must be an integer >= 1"),
-        ({"n_frames": 2.0}, "n_frames must be an integer >= 1"),
+        ({"n_frames": 10**9}, "n_frames · H · W must be at most"),
         ({"n_frames": 3, "radius": 0}, "radius must be an integer >= 1"),
         ({"n_frames": 3, "start": -1}, "start must be an integer >= 0"),
         ({"n_frames": 3, "speed": -1.0}, "speed must be a finite number >= 0"),
         ({"n_frames": 3, "shape": (10, 10)}, r"shape must be a tuple \(H, W\) of integers >= 2 \* radius \+ 2 = 14"),
-        ({"n_frames": 3, "shape": [96, 128]}, r"shape must be a tuple \(H, W\)"),
-        ({"n_frames": 3, "shape": (96, 128.0)}, r"shape must be a tuple \(H, W\)"),
+        ({"n_frames": 3, "shape": (96,)}, r"shape must be a pair of integers \(H, W\)"),
     ],
 )
 def test_moving_blob_video_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         baselines.moving_blob_video(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_frames": 2.0}, "n_frames must be an integer, got float"),
+        ({"n_frames": 3, "shape": (96, 128.0)}, "shape must be an integer, got float"),
+        ({"n_frames": 3, "shape": "96x128"}, "shape must be a pair of integers"),
+    ],
+)
+def test_moving_blob_video_rejects_bad_argument_types(kwargs, match):
+    # one exception type per mistake: a wrong type is a TypeError (issue 19)
+    with pytest.raises(TypeError, match=match):
+        baselines.moving_blob_video(**kwargs)
+
+
+def test_blur_sigma_and_spectral_width_are_bounded():
+    with pytest.raises(ValueError, match="sigma must be a finite number >= 0 and <= 1000"):
+        baselines.blur_map(np.zeros((4, 4)), 1e12)
+    with pytest.raises(ValueError, match="width must be an integer >= 1 and <= 4096"):
+        baselines.spectral_residual(np.zeros((4, 4, 3)), width=10**6)
+    with pytest.raises(ValueError, match="values must not contain NaN"):
+        baselines.normalize_range(np.array([np.nan, 1.0]))
+    with pytest.raises(TypeError, match="values must hold real numbers"):
+        baselines.normalize_range(np.array(["a"]))
 
 
 # --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Tests of class-model visualisation (course_lib.classvis) and its explorer.
 
-Oracle 5 (reference/gradient_saliency.md, "Test oracles"): for a linear
-score S = w·z + b, gradient ascent on S - λ‖z‖² from the zero image
+Oracle (Simonyan, Vedaldi & Zisserman 2013, §2, eq. 1; notebook 06): for a
+linear score S = w·z + b, gradient ascent on S - λ‖z‖² from the zero image
 converges to w / (2λ); adding the mean back is a separate final step.
 """
 
@@ -292,3 +292,32 @@ def test_an_image_already_of_the_target_class_is_returned_unchanged(shapes_cnn):
 def test_fooling_image_refuses_bad_arguments(image, target, kwargs, error, match):
     with pytest.raises(error, match=match):
         classvis.fooling_image(_one_pixel_model(), image, target, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+def _linear_model():
+    return nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 4, 3))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"n_steps": 10**9}, ValueError, "n_steps must be an integer >= 1 and <= 100000"),
+        ({"jitter": 5}, ValueError, "jitter must be an integer >= 0 and <= 4"),
+        ({"blur_sigma": 100.0}, ValueError, "blur_sigma must be at most the image side 4"),
+        ({"image_shape": (3, 10**5, 10**5)}, ValueError, "image_shape must have at most"),
+        ({"target": 2**70}, ValueError, "target must be an integer >= 0 and <= "),
+        ({"seed": -1}, ValueError, "seed must be an integer >= 0"),
+    ],
+)
+def test_visualize_class_bounds(kwargs, error, match):
+    arguments = {"target": 0, "n_steps": 1, "image_shape": (3, 4, 4), **kwargs}
+    with pytest.raises(error, match=match):
+        classvis.visualize_class(_linear_model(), **arguments)
+
+
+def test_input_normalization_bounds_channels():
+    with pytest.raises(ValueError, match="channels must be an integer >= 1 and <= 4096"):
+        classvis.input_normalization(_linear_model(), channels=10**9)

@@ -123,9 +123,9 @@ def test_mask_boxes_of_an_empty_mask_and_a_single_mask():
         ({"n": 2.0, "seed": 0}, TypeError, "n must be an integer, got float"),
         ({"n": -1, "seed": 0}, ValueError, "n must be an integer >= 0, got -1"),
         ({"n": 1, "seed": 0, "size": 16}, ValueError, r"size must be an integer >= 32 \(pixels\), got 16"),
-        ({"n": 1, "seed": "a"}, TypeError, "seed must be an int, a numpy SeedSequence or Generator, got str"),
-        ({"n": 1, "seed": True}, TypeError, "seed must be an int"),
-        ({"n": 1, "seed": -3}, ValueError, "seed must be a non-negative integer, got -3"),
+        ({"n": 1, "seed": "a"}, TypeError, "seed must be an integer >= 0, a numpy Generator or SeedSequence, got str"),
+        ({"n": 1, "seed": True}, TypeError, "seed must be an integer >= 0"),
+        ({"n": 1, "seed": -3}, ValueError, "seed must be an integer >= 0, got -3"),
     ],
 )
 def test_make_batch_errors(kwargs, error, match):
@@ -140,3 +140,21 @@ def test_split_and_mask_errors():
         datasets.mask_boxes(np.zeros((3, 3)))
     with pytest.raises(ValueError, match=r"masks must have shape \(H, W\) or \(N, H, W\)"):
         datasets.mask_boxes(np.zeros(3, bool))
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: datasets.make_batch(2, seed=0, size=10**6), ValueError, "size must be an integer >= 32 and <= 1024"),
+        (lambda: datasets.make_batch(10**9, seed=0), ValueError, "n must be at most"),
+        (lambda: datasets.make_split(10**12, split="test"), ValueError, "n must be at most"),
+        (lambda: datasets.mask_boxes(np.zeros((0, 5), bool)), ValueError, "masks must not be empty"),
+        (lambda: datasets.make_split(2, split="test", seed=1.5), TypeError, "seed must be an integer >= 0"),
+    ],
+)
+def test_sizes_are_bounded(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

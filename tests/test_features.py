@@ -1,7 +1,7 @@
 """Tests of course_lib.features: intensity, colour channels, opponency and Gabor filters.
 
-Reference oracle 6 (itti_koch.md: colour formula values on pure red and pure
-yellow, the relative hue threshold), Gabor properties (zero mean,
+Itti, Koch & Niebur (1998), §2.1 (notebook 02): the colour formula values on
+pure red and pure yellow and the relative hue threshold; Gabor properties (zero mean,
 |g(θ)| = |g(θ + π)|), a cross-check against skimage.filters.gabor_kernel and
 the exactness of the fast (demodulated, strip-wise) paths.
 """
@@ -112,10 +112,10 @@ def test_opponency_signs():
 @pytest.mark.parametrize("given_mean", [False, True])
 def test_strip_wise_reduced_colour_maps_equal_the_full_resolution_ones(shape, strip_rows, given_mean):
     image = _random_image(shape, seed=2)
-    full = features._intensity_opponency(image, 0.1)
+    full = features.intensity_opponency(image, 0.1)
     expected = cv2.pyrDown(full).reshape(((shape[0] + 1) // 2, (shape[1] + 1) // 2, 3))
     mean = features.intensity(image) if given_mean else None
-    got = features._reduced_intensity_opponency(image, 0.1, strip_rows=strip_rows, mean=mean)
+    got = features.reduced_intensity_opponency(image, 0.1, strip_rows=strip_rows, mean=mean)
     np.testing.assert_allclose(got, expected, rtol=RTOL_F32, atol=ATOL_F32)  # exact for RGB
 
 
@@ -204,8 +204,9 @@ def test_orientation_pyramid_prefers_the_grating_orientation_and_ignores_constan
     "call, error, match",
     [
         (lambda: features.intensity(np.zeros((4, 4, 4), np.float32)), ValueError, "image must have 3 channels"),
-        (lambda: features.intensity(np.full((4, 4, 3), 300, np.uint16)), ValueError,
+        (lambda: features.intensity(np.full((4, 4, 3), 255.0)), ValueError,
          r"image must have values in \[0, 1\].*load_image"),
+        (lambda: features.intensity(np.full((4, 4, 3), 3, np.int64)), TypeError, "image must be uint8, uint16"),
         (lambda: features.intensity(np.full((2, 2, 3), np.nan)), ValueError, "image must not contain NaN"),
         (lambda: features.intensity("red"), TypeError, "image must be a numpy array"),
         (lambda: features.normalize_hue(np.zeros((2, 2, 3)), threshold=1.0), ValueError,
@@ -232,9 +233,34 @@ def test_bad_input_raises_a_clear_error(call, error, match):
         call()
 
 
+def test_integer_images_are_scaled_by_their_dtype_range():
+    # uint8 /255 and uint16 /65535, as scikit-image's img_as_float (notebook 00)
+    np.testing.assert_allclose(features.intensity(np.full((2, 2, 3), 255, np.uint8)), 1.0)
+    np.testing.assert_allclose(features.intensity(np.full((2, 2, 3), 65535, np.uint16)), 1.0)
+
+
 def test_uint16_and_rgba_sources_go_through_load_image():
     rgba = np.zeros((4, 4, 4), np.uint16)
     rgba[..., 0] = 65535
     rgba[..., 3] = 1000
     rg, _ = features.opponency(images.load_image(rgba))  # alpha dropped, scaled to [0, 1]
     np.testing.assert_allclose(rg, 3.0, rtol=RTOL_F32)
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: features.gabor_kernel(1e-300, 0.0, 0.25), ValueError, r"sigma must be a finite number > 0 in \[0.001, 1024\]"),
+        (lambda: features.gabor_kernel(1e300, 0.0, 0.25), ValueError, "sigma must be a finite number > 0 in"),
+        (lambda: features.gabor_kernel(2.0, 0.0, 0.25, gamma=1e-9), ValueError, "sigma and gamma must give a kernel radius"),
+        (lambda: features.gabor_kernel(2.0, 0.0, 0.25, radius=2.0), TypeError, "radius must be an integer >= 1 or None"),
+        (lambda: features.gabor_kernel(2.0, 0.0, 0.25, radius=10**6), ValueError, "radius must be an integer >= 1 and <= 1024"),
+        (lambda: features.orientation_pyramid([np.zeros((8, 8))], 0.0, sigma=1e-300), ValueError, "sigma must be a finite number > 0 in"),
+    ],
+)
+def test_gabor_sizes_are_bounded(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -1,8 +1,8 @@
 """Tests of vanilla gradient saliency and the finite-difference checker (course_lib.gradients).
 
-Oracles (reference/gradient_saliency.md, "Test oracles"): 1, a linear model,
-whose gradient is its weight; 4, central differences on a float64 tanh CNN;
-8, invariances (batch independence, per-example targets).
+Oracles (Simonyan, Vedaldi & Zisserman 2013, §3.1; notebook 06): a linear
+model, whose gradient is its weight; central differences on a float64 tanh
+CNN; invariances (batch independence, per-example targets).
 """
 
 from __future__ import annotations
@@ -255,8 +255,7 @@ def test_bad_model_and_model_output_are_refused():
     ("kwargs", "match"),
     [
         ({"eps": 0.0}, "eps must be a finite number > 0, got 0.0"),
-        ({"eps": True}, "eps must be a finite number > 0, got True"),
-        ({"elements": [(3, 0, 0)]}, r"elements must be non-empty \(channel, row, col\) triples within \(3, 6, 6\)"),
+        ({"elements": [(3, 0, 0)]}, r"elements must be non-empty \(channel, row, col\) triples within x's \(C, H, W\) = \(3, 6, 6\)"),
         ({"elements": []}, "elements must be non-empty"),
         ({"max_evaluations": 100}, "needs 216 forward passes, more than max_evaluations=100"),
     ],
@@ -264,3 +263,45 @@ def test_bad_model_and_model_output_are_refused():
 def test_finite_difference_argument_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         gradients.finite_difference_gradient(_tanh_cnn(), torch.rand(1, 3, 6, 6), 0, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"eps": True}, "eps must be a number, got bool"),
+        ({"elements": "abc"}, "elements must be a sequence of"),
+        ({"elements": [(0.5, 0, 0)]}, "elements must hold integer"),
+        ({"batch_size": 2.0}, "batch_size must be an integer, got float"),
+    ],
+)
+def test_finite_difference_argument_type_errors(kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        gradients.finite_difference_gradient(_tanh_cnn(), torch.rand(1, 3, 6, 6), 0, **kwargs)
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        gradients.finite_difference_gradient(lambda v: v, torch.rand(1, 3, 6, 6), 0)
+
+
+def test_float64_input_works_with_a_float32_model_and_keeps_its_dtype():
+    # the docstrings allow any floating x; the forward pass runs in the model's dtype
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(4 * 4 * 4, 5)
+    )
+    x = torch.rand(2, 3, 6, 6)
+    methods = {
+        "vanilla": gradients.vanilla_saliency,
+        "gradient": gradients.gradient,
+        "guided": gradients.guided_backprop,
+        "ig": lambda m, v, t: gradients.integrated_gradients(m, v, t, n_steps=4),
+        "smoothgrad": lambda m, v, t: gradients.smoothgrad(gradients.vanilla_saliency, m, v, t, n_samples=2),
+        "grad_cam": lambda m, v, t: gradients.grad_cam(m, v, t, layer=m[0]),
+        "occlusion": lambda m, v, t: gradients.occlusion(m, v, t, window=3, stride=3),
+    }
+    for name, method in methods.items():
+        single = method(model, x, 1)
+        double = method(model, x.double(), 1)
+        assert double.dtype == torch.float64, name
+        assert next(model.parameters()).dtype == torch.float32, name
+        assert bool(torch.isfinite(double).all()), name
+        if name != "smoothgrad":  # its noise is drawn in x's dtype, so other samples
+            torch.testing.assert_close(double.float(), single, rtol=1e-4, atol=1e-5, msg=name)

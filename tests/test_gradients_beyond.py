@@ -1,13 +1,16 @@
 """Tests of the notebook-07 gradient methods in course_lib.gradients.
 
 SmoothGrad, Integrated Gradients, guided backprop, DeconvNet, Grad-CAM and
-occlusion.  Oracles (reference/gradient_saliency.md, "Test oracles"): 1
-(linear model), 2 (quadratic model), 3 (IG completeness), 7 (DeconvNet /
-guided backprop without ReLU; functional ReLU is not hooked), 8 (batch
-independence, per-example targets), 9 (SmoothGrad limits), 10 (occlusion on a
-linear model, forward-pass count), 11 (Grad-CAM = CAM/hw), 12 (Captum's
-Grad-CAM defaults differ); plus cross-checks against Captum on the shipped
-model and on a small random ReLU CNN.
+occlusion (notebook 07).  Oracles: a linear and a quadratic model; IG
+completeness (Sundararajan, Taly & Yan 2017, arXiv:1703.01365, prop. 1);
+DeconvNet / guided backprop without ReLU (Springenberg et al. 2015,
+arXiv:1412.6806; functional ReLU is not hooked); batch independence and
+per-example targets; SmoothGrad limits (Smilkov et al. 2017,
+arXiv:1706.03825); occlusion on a linear model and its forward-pass count
+(Zeiler & Fergus 2014, arXiv:1311.2901); Grad-CAM = CAM/hw (Selvaraju et al.
+2017, arXiv:1610.02391, eq. 1–2) and where Captum's Grad-CAM defaults differ;
+plus cross-checks against Captum on the shipped model and on a small random
+ReLU CNN.
 """
 
 from __future__ import annotations
@@ -778,3 +781,31 @@ def test_smoothgrad_matches_captum_noise_tunnel_with_the_same_noise(captum_attr,
     )
     ours = gradients.smoothgrad(gradients.gradient, model, x, target, n_samples=6, squared=True, seed=7)
     torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-6)
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+def _tiny():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, 2, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 4 * 4, 3))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: gradients.integrated_gradients(_tiny(), torch.rand(1, 3, 4, 4), 0, n_steps=5000), ValueError,
+         "n_steps must be an integer >= 1 and <= 1000"),
+        (lambda: gradients.smoothgrad(gradients.vanilla_saliency, _tiny(), torch.rand(1, 3, 4, 4), 0, noise_level=1e300),
+         ValueError, "noise_level must be a finite number <= 1000"),
+        (lambda: gradients.smoothgrad(gradients.vanilla_saliency, _tiny(), torch.rand(1, 3, 4, 4), 0, n_samples=10**9),
+         ValueError, "n_samples must be an integer >= 1 and <= 100000"),
+        (lambda: gradients.occlusion_passes(None, window=1, stride=1), TypeError, "shape must be"),
+        (lambda: gradients.occlusion_passes((3, 4), window=1, stride=1), ValueError, r"shape must be \(B, C, H, W\)"),
+        (lambda: gradients.guided_backprop(lambda v: v, torch.rand(1, 3, 4, 4), 0), TypeError, "model must be a torch.nn.Module"),
+        (lambda: gradients.grad_cam(lambda v: v, torch.rand(1, 3, 4, 4), 0, layer="0"), TypeError, "model must be a torch.nn.Module"),
+    ],
+)
+def test_bounded_and_typed_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -143,3 +143,51 @@ def test_tensor_round_trip():
     np.testing.assert_array_equal(images.to_numpy(tensor), image)
     with pytest.raises(ValueError, match="image must have shape"):
         images.to_tensor(np.zeros((4, 5)))
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (4, 5, 1), (2, 1, 1, 3), (3, 4, 3)])
+def test_to_tensor_never_aliases_the_callers_array(shape):
+    source = np.random.default_rng(6).random(shape).astype(np.float32)
+    before = source.copy()
+    tensor = images.to_tensor(source)
+    tensor.fill_(7.0)
+    np.testing.assert_array_equal(source, before)
+
+
+def test_to_tensor_scales_integer_images_and_refuses_bad_ones():
+    tensor = images.to_tensor(np.full((1, 2, 3), 255, np.uint8))
+    assert tensor.dtype.is_floating_point and float(tensor.max()) == 1.0
+    with pytest.raises(ValueError, match="image must not contain NaN or inf"):
+        images.to_tensor(np.full((2, 2, 3), np.nan))
+    with pytest.raises(TypeError, match="image must be uint8, uint16"):
+        images.to_tensor(np.zeros((2, 2, 3), np.int64))
+
+
+def test_to_numpy_refuses_what_is_not_a_real_tensor():
+    import torch
+
+    with pytest.raises(TypeError, match="tensor must be a torch.Tensor, got ndarray"):
+        images.to_numpy(np.zeros((1, 3, 2, 2)))
+    with pytest.raises(TypeError, match="tensor must be real and numeric"):
+        images.to_numpy(torch.zeros(2, dtype=torch.bool))
+
+
+def test_load_image_takes_bool_as_zero_one_and_refuses_float_in_0_255():
+    np.testing.assert_array_equal(images.load_image(np.array([[True, False]]))[0, :, 0], [1.0, 0.0])
+    with pytest.raises(ValueError, match=r"src must have values in \[0, 1\], got range \[0, 255\]; use course_lib.images.load_image"):
+        images.load_image(np.array([[0.0, 255.0]]))
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+def test_rgb_to_bgr_refuses_nan_and_non_numeric_and_to_numpy_refuses_nan():
+    import torch
+
+    with pytest.raises(ValueError, match="image must not contain NaN or inf"):
+        images.rgb_to_bgr(np.full((1, 1, 3), np.nan))
+    with pytest.raises(TypeError, match="image must have a real numeric dtype"):
+        images.rgb_to_bgr(np.zeros((1, 1, 3), bool))
+    with pytest.raises(ValueError, match="tensor must not contain NaN or inf"):
+        images.to_numpy(torch.full((1, 3, 1, 1), float("nan")))
+    assert images.rgb_to_bgr(np.array([[[1, 2, 3]]], np.uint8)).dtype == np.uint8

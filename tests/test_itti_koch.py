@@ -1,11 +1,11 @@
 """Tests of course_lib.itti_koch: centre–surround, N(·), conspicuity and saliency maps.
 
-Reference oracles 1–5, 7 and 10 of itti_koch.md: shapes and counts (42 maps,
-40×30 at scale 4 for 640×480), uniform input → zero maps without NaN, gain
-invariance, background-grey invariance, the unit cases of N(·), and the
-opponency sign test (difference form, not the literal "sum" of eqs. 2–3).
-Oracle 6 (colour formula values) is in test_features.py.  Oracle 10: exact
-flip equivariance is *not* required (decimation phase breaks it).
+Oracles from Itti, Koch & Niebur (1998), doi:10.1109/34.730558 (notebook 03):
+shapes and counts (42 maps, 40×30 at scale 4 for 640×480), uniform input →
+zero maps without NaN, gain invariance, background-grey invariance, the unit
+cases of N(·), and the opponency sign test (difference form, not the literal
+"sum" of eqs. 2–3).  The colour formula values are in test_features.py.
+Exact flip equivariance is *not* required (decimation phase breaks it).
 """
 
 from __future__ import annotations
@@ -481,10 +481,11 @@ def test_the_input_is_not_modified():
     "call, error, match",
     [
         (lambda: itti_koch.saliency_map(np.zeros((8, 8, 4), np.float32)), ValueError, "image must have 3 channels"),
-        (lambda: itti_koch.saliency_map(np.full((8, 8, 3), 1000, np.uint16)), ValueError, r"values in \[0, 1\]"),
+        (lambda: itti_koch.saliency_map(np.full((8, 8, 3), 1000.0)), ValueError, r"values in \[0, 1\].*load_image"),
         (lambda: itti_koch.saliency_map(np.full((8, 8, 3), np.nan)), ValueError, "image must not contain NaN"),
         (lambda: itti_koch.saliency_map(np.full((8, 8), np.inf)), ValueError, "image must not contain NaN or inf"),
-        (lambda: itti_koch.saliency_map(np.zeros((8, 8, 3), bool)), TypeError, "image must have a numeric dtype"),
+        (lambda: itti_koch.saliency_map(np.zeros((8, 8, 3), np.int32)), TypeError, "image must be uint8, uint16, bool or floating point"),
+            (lambda: itti_koch.saliency_map(np.zeros((8, 8, 3), object)), TypeError, "image must have a numeric dtype"),
         (lambda: itti_koch.saliency_map(np.zeros((2, 8, 8, 3))), ValueError, "image must have shape"),
         (lambda: itti_koch.itti_koch([[0.0]]), TypeError, "image must be a numpy array"),
         (lambda: itti_koch.saliency_map(np.zeros((8, 8)), sigma=2), TypeError, "unknown parameter.*sigma"),
@@ -514,5 +515,34 @@ def test_the_input_is_not_modified():
     ],
 )
 def test_bad_input_raises_a_clear_error(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_uint8_image_gives_the_same_map_as_its_float_version():
+    # uint8 is scaled by 1/255 at the boundary, as scikit-image's img_as_float (notebook 00)
+    levels = np.random.default_rng(0).integers(0, 256, (32, 48, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(
+        itti_koch.saliency_map(levels), itti_koch.saliency_map(levels.astype(np.float32) / np.float32(255))
+    )
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: itti_koch.normalize_iterative(np.zeros((4, 4)), n_iterations=10**6), ValueError,
+         "n_iterations must be an integer >= 1 and <= 1000"),
+        (lambda: itti_koch.normalize_iterative(np.zeros((4, 4)), n_iterations=2.0), TypeError,
+         "n_iterations must be an integer, got float"),
+        (lambda: IttiKochParams(levels=10**9), ValueError, "levels must be an integer >= 1 and <= 64"),
+        (lambda: itti_koch.normalize_map(np.zeros((4, 4)), max_value=1e300), ValueError,
+         "max_value must be a finite number <= 1e\\+100"),
+        (lambda: itti_koch.normalize_map(np.full((4, 4), np.nan)), ValueError, "feature_map must not contain NaN"),
+    ],
+)
+def test_bounded_and_typed_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call()

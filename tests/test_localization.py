@@ -1,7 +1,7 @@
 """Tests of GraphCut localisation from saliency seeds (course_lib.localization).
 
-Oracle 6 (reference/gradient_saliency.md, "Test oracles"): the foreground and
-background seeds are 5 % and 30 % of the pixels (up to ties), and the mask is
+Oracle (Simonyan, Vedaldi & Zisserman 2013, §3.2; notebook 07): the foreground
+and background seeds are 5 % and 30 % of the pixels (up to ties), and the mask is
 a single connected component.  Plus the issue's check: a clean synthetic image
 with a centred object is localised with IoU > 0.7.
 """
@@ -207,3 +207,31 @@ def test_class_saliency_explorer_switches_class():
     explorer.children[1].value = 4
     assert f"class {name}" in figure.axes[1].get_title()
     plt.close("all")
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (5, 0), (0, 0)])
+def test_largest_component_refuses_an_empty_mask_instead_of_crashing(shape):
+    # OpenCV's connectedComponentsWithStats segfaults on a 0-pixel image
+    with pytest.raises(ValueError, match="mask must not be empty"):
+        localization.largest_component(np.zeros(shape, bool))
+
+
+def test_graphcut_seed_must_fit_opencv():
+    image = np.zeros((8, 8, 3))
+    seeds = np.zeros((8, 8), np.int8)
+    seeds[0], seeds[-1] = 1, -1
+    with pytest.raises(ValueError, match="seed must be an integer >= 0 and <= 2147483647"):
+        localization.graphcut_segmentation(image, seeds, seed=2**40)
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+def test_connectivity_must_be_an_integer_and_iterations_are_bounded():
+    with pytest.raises(TypeError, match="connectivity must be the integer 4 or 8, got float"):
+        localization.largest_component(np.ones((3, 3), bool), connectivity=8.0)
+    image = np.zeros((8, 8, 3))
+    seeds = np.zeros((8, 8), np.int8)
+    seeds[0], seeds[-1] = 1, -1
+    with pytest.raises(ValueError, match="iterations must be an integer >= 1 and <= 1000"):
+        localization.graphcut_segmentation(image, seeds, iterations=2**40)

@@ -3,7 +3,9 @@
 Oracles: hand-computed 3×3 cases, independent computations written here
 (brute-force pairwise AUC, scipy's Mann–Whitney U, MIT's stepped-threshold ROC
 transcribed literally, scipy's entropy, numpy's corrcoef), and the properties
-of reference oracle 12 (itti_koch.md).
+stated by Bylinskii et al. (2019), "What do different evaluation metrics tell
+us about saliency models?", IEEE TPAMI 41(3), doi:10.1109/TPAMI.2018.2815601
+(notebook 05, evaluation).
 """
 
 from __future__ import annotations
@@ -207,11 +209,13 @@ def test_stepped_aucs_pin_their_defaults():
     ("kwargs", "error", "match"),
     [
         ({"n_splits": 0}, ValueError, "n_splits must be an integer >= 1"),
-        ({"n_splits": 2.5}, ValueError, "n_splits must be an integer >= 1"),
+        ({"n_splits": 2.5}, TypeError, "n_splits must be an integer, got float"),
+        ({"n_splits": 10**9}, ValueError, "n_splits must be an integer >= 1 and <= 10000"),
         ({"step": 0.0}, ValueError, "step must be a finite number > 0"),
         ({"step": 1.5}, ValueError, r"step must be in \(0, 1\]"),
-        ({"seed": "abc"}, TypeError, "seed must be an int, a numpy Generator or None"),
-        ({"seed": 1.5}, TypeError, "seed must be an int, a numpy Generator or None"),
+        ({"seed": "abc"}, TypeError, "seed must be an integer >= 0, a numpy Generator or SeedSequence, or None"),
+        ({"seed": 1.5}, TypeError, "seed must be an integer >= 0, a numpy Generator or SeedSequence, or None"),
+        ({"seed": -1}, ValueError, "seed must be an integer >= 0, got -1"),
     ],
 )
 def test_stepped_aucs_reject_bad_options(kwargs, error, match):
@@ -645,8 +649,8 @@ def test_box_mask_is_the_box_slice_ends_exclusive():
         ((10, 12), (-1, 3, 5, 9), "box must satisfy"),
         ((10, 12), (2, 3, 5), "box must be 4 integers"),
         ((10, 12), (2.0, 3.0, 5.0, 9.0), "box must be 4 integers"),
-        ((10,), (0, 0, 1, 1), "shape must be an"),
-        ((0, 12), (0, 0, 1, 1), "shape must be an"),
+        ((10,), (0, 0, 1, 1), "shape must be a"),
+        ((0, 12), (0, 0, 1, 1), "shape must be a"),
     ],
 )
 def test_box_mask_refuses_bad_boxes_and_shapes(shape, box, match):
@@ -672,7 +676,7 @@ def test_centre_gaussian_convention_peak_one_on_odd_sizes_and_exp_half_at_sigma(
 def test_centre_gaussian_refuses_bad_arguments():
     with pytest.raises(ValueError, match="sigma must be a finite number > 0"):
         metrics.centre_gaussian((4, 4), sigma=0.0)
-    with pytest.raises(ValueError, match="shape must be an"):
+    with pytest.raises(ValueError, match="shape must be a"):
         metrics.centre_gaussian((4, 4, 3), sigma=1.0)
 
 
@@ -690,3 +694,24 @@ def test_mean_scores_refuses_empty_input_and_different_keys():
         metrics.mean_scores([])
     with pytest.raises(ValueError, match="must all have the keys"):
         metrics.mean_scores([{"nss": 1.0}, {"cc": 1.0}])
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: metrics.auc_borji(RAMP, CENTRE_AND_CORNER, step=1e-300), ValueError, r"step must be in \(0, 1\], at least 0.0001"),
+        (lambda: metrics.centre_gaussian((4, 4), sigma=1e-300), ValueError, "sigma must be a finite number >= 0.001"),
+        (lambda: metrics.centre_gaussian((4, 4), sigma=1e300), ValueError, "sigma must be a finite number >= 0.001 and <= 1e\\+06"),
+        (lambda: metrics.mean_scores(None), TypeError, "scores must be an iterable of mappings"),
+        (lambda: metrics.mean_scores([3]), TypeError, "scores must hold mappings, got int in position 0"),
+        (lambda: metrics.mean_scores([{"a": "x"}]), TypeError, r"scores\[0\]\['a'\] must be a number"),
+        (lambda: metrics.mean_scores([{"a": float("nan")}]), ValueError, r"scores\[0\]\['a'\] must be a finite number"),
+        (lambda: metrics.box_mask([10, 12.5], (0, 0, 1, 1)), TypeError, "shape must be an integer, got float"),
+    ],
+)
+def test_bounded_and_typed_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -217,3 +217,61 @@ def test_network_and_normalisation_errors():
 def test_train_argument_errors(kwargs, error, match):
     with pytest.raises(error, match=match):
         models.train(progress=False, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19)
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["../x", "a/b", "/tmp/x", ".hidden", "", "a\\b", "x" * 200])
+def test_save_model_refuses_names_that_leave_the_folder(tmp_path, name):
+    model = models.ShapesCNN()
+    with pytest.raises(ValueError, match="name must be a plain file name"):
+        models.save_model(model, metadata={}, name=name, directory=tmp_path / "models")
+    assert not (tmp_path / "x.pt").exists() and not (tmp_path / "models").exists()
+
+
+def test_save_model_checks_its_arguments(tmp_path):
+    with pytest.raises(TypeError, match="name must be a string, got int"):
+        models.save_model(models.ShapesCNN(), metadata={}, name=3, directory=tmp_path)
+    with pytest.raises(TypeError, match="model must be a ShapesCNN"):
+        models.save_model(torch.nn.Linear(1, 1), metadata={}, name="x", directory=tmp_path)
+    with pytest.raises(TypeError, match="metadata must be a dict"):
+        models.save_model(models.ShapesCNN(), metadata=None, name="x", directory=tmp_path)
+
+
+def test_predict_refuses_nan_and_scales_uint8():
+    model = models.ShapesCNN()
+    model.train()
+    with pytest.raises(ValueError, match="images must not contain NaN or inf"):
+        models.predict(model, np.full((1, 64, 64, 3), np.nan, np.float32))
+    assert model.training
+    images = np.random.default_rng(0).integers(0, 256, (2, 64, 64, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(
+        models.predict(model, images), models.predict(model, images.astype(np.float32) / np.float32(255))
+    )
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
+        models.predict(model, images, batch_size=0)
+    assert models.predict(model, np.zeros((0, 64, 64, 3), np.float32)).shape == (0,)
+
+
+def test_shapes_cnn_takes_numpy_integer_sizes():
+    model = models.ShapesCNN(hidden=np.int64(16), size=np.int64(64), channels=[np.int64(4)] * 4)
+    assert tuple(model(torch.zeros(1, 3, 64, 64)).shape) == (1, 10)
+    with pytest.raises(TypeError, match="hidden must be an integer, got float"):
+        models.ShapesCNN(hidden=16.0)
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+def test_model_helpers_check_their_arguments():
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        models.count_parameters(lambda v: v)
+    with pytest.raises(TypeError, match="batch must be a datasets.ShapesBatch"):
+        models.accuracy(models.ShapesCNN(), None)
+    with pytest.raises(ValueError, match="images must not contain NaN"):
+        models.channel_stats(np.full((1, 2, 2, 3), np.nan))
+    with pytest.raises(ValueError, match="images must be 64×64 for this ShapesCNN"):
+        models.predict(models.ShapesCNN(), np.zeros((1, 32, 32, 3), np.float32))
+    with pytest.raises(ValueError, match=r"model must return scores of shape \(B, n_classes\)"):
+        models.predict(nn.Identity(), np.zeros((1, 8, 8, 3), np.float32))

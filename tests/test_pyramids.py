@@ -1,7 +1,7 @@
 """Tests of course_lib.pyramids: Gaussian/Laplacian pyramids and the across-scale operators.
 
-Reference oracle 1 (itti_koch.md: 9 scales, 640×480 → 40×30 at σ = 4 with
-cv2.pyrDown's ⌈n/2⌉ sizes), a cross-check against cv2.pyrDown and an
+Itti, Koch & Niebur (1998), §2.1 (notebook 01): 9 scales, 640×480 → 40×30 at
+σ = 4 with cv2.pyrDown's ⌈n/2⌉ sizes; a cross-check against cv2.pyrDown and an
 independent scipy implementation of the [1 4 6 4 1]/16 reduce, and exact
 Laplacian reconstruction.
 """
@@ -197,7 +197,10 @@ def test_across_scale_add_reduces_with_the_pyramid_and_adds():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: pyramids.gaussian_pyramid(np.zeros((4, 4)), levels=0), ValueError, "levels must be >= 1"),
+        (lambda: pyramids.gaussian_pyramid(np.zeros((4, 4)), levels=0), ValueError, "levels must be an integer >= 1, got 0"),
+        (lambda: pyramids.gaussian_pyramid(np.zeros((4, 4)), levels=10**12), ValueError, "levels must be an integer >= 1 and <= 64, got 1000000000000"),
+        (lambda: pyramids.level_shape((480, 640), -1), ValueError, "level must be an integer >= 0"),
+        (lambda: pyramids.level_shape(5, 1), TypeError, "shape must be a sequence"),
         (lambda: pyramids.gaussian_pyramid(np.zeros((4, 4)), levels=2.5), TypeError, "levels must be an integer"),
         (lambda: pyramids.gaussian_pyramid(np.zeros((4, 4)), levels=True), TypeError, "levels must be an integer"),
         (lambda: pyramids.gaussian_pyramid([[0.0, 1.0]]), TypeError, "image must be a numpy array"),
@@ -208,8 +211,8 @@ def test_across_scale_add_reduces_with_the_pyramid_and_adds():
         (lambda: pyramids.expand(np.zeros((3, 3)), (7, 6)), ValueError, "rows must be 6 or 5"),
         (lambda: pyramids.expand(np.zeros((3, 3)), (6, 4)), ValueError, "cols must be 6 or 5"),
         (lambda: pyramids.expand(np.zeros((3, 3)), "big"), TypeError, "shape must be a pair of integers"),
-        (lambda: pyramids.expand(np.zeros((3, 3)), (6, 0)), ValueError, "shape must be a pair of integers >= 1"),
-        (lambda: pyramids.expand(np.zeros((3, 3)), (6.5, 6)), ValueError, "shape must be a pair of integers >= 1"),
+        (lambda: pyramids.expand(np.zeros((3, 3)), (6, 0)), ValueError, "shape must be an integer >= 1"),
+        (lambda: pyramids.expand(np.zeros((3, 3)), (6.5, 6)), TypeError, "shape must be an integer, got float"),
         (lambda: pyramids.reconstruct_laplacian([]), TypeError, "pyramid must be a non-empty list"),
         (lambda: pyramids.reconstruct_laplacian([np.zeros((8, 8)), np.zeros((3, 3))]), ValueError,
          r"pyramid\[1\] must have shape \(4, 4\)"),
@@ -220,9 +223,15 @@ def test_across_scale_add_reduces_with_the_pyramid_and_adds():
         (lambda: pyramids.across_scale_add([], (2, 2)), TypeError, "maps must be a non-empty list"),
         (lambda: pyramids.across_scale_add([np.zeros((4, 4)), np.zeros((2, 2, 2))], (2, 2)), ValueError,
          "maps must all have the same channels"),
-        (lambda: pyramids.across_scale_add([np.zeros((4, 4))], (2,)), TypeError, "shape must be a pair"),
+        (lambda: pyramids.across_scale_add([np.zeros((4, 4))], (2,)), ValueError, "scale_shape must be a pair"),
     ],
 )
 def test_bad_input_raises_a_clear_error(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_level_shape_is_bounded_for_huge_levels_and_takes_numpy_integers():
+    # a 1×1 level is a fixed point, so a huge level returns at once
+    assert pyramids.level_shape((480, 640), 10**12) == (1, 1)
+    assert pyramids.level_shape((np.int64(480), np.int64(640)), np.int64(4)) == (30, 40)

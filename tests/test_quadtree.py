@@ -413,3 +413,108 @@ def test_compare_to_dense_and_its_errors():
     assert qt.compare_to_dense(result, dense, passes) == (337 / 257, 1.0)
     with pytest.raises(ValueError, match="dense_map must have"):
         qt.compare_to_dense(result, dense[:8], passes)
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): numpy sizes, NaN, the caller's model and objects
+# --------------------------------------------------------------------------
+class _FailingModel(torch.nn.Module):
+    """Raises on its second forward call (the first is the clean pass)."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(1, 2)
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        if self.calls > 1:
+            raise RuntimeError("boom")
+        return self.linear(x.mean(dim=(1, 2, 3))[:, None])
+
+
+def test_coarse_to_fine_occlusion_restores_train_mode_when_the_model_raises():
+    model = _FailingModel()
+    model.train()
+    with pytest.raises(RuntimeError, match="boom"):
+        qt.coarse_to_fine_occlusion(model, torch.rand(1, 1, 8, 8), 0, start_size=4, min_size=2)
+    assert model.training and model.linear.training
+
+
+def test_numpy_integer_sizes_are_accepted():
+    x = _region_input()
+    expected = qt.coarse_to_fine_occlusion(_RegionModel(), x, 0, start_size=16, min_size=4)
+    got = qt.coarse_to_fine_occlusion(_RegionModel(), x, np.int64(0), start_size=np.int64(16), min_size=np.int32(4),
+                                      batch_size=np.int64(8))
+    np.testing.assert_array_equal(got.saliency_map, expected.saliency_map)
+    assert qt.conv_plan(torch.zeros(1, 1, 8, 8), np.int64(4)).grid == (2, 2)
+    assert tuple(qt.synthetic_scene(np.int64(1), np.int64(64), cell_size=np.int64(16), fraction=0.5).shape) == (1, 1, 64, 64)
+
+
+def test_psnr_is_skimage_and_refuses_nan():
+    from skimage.metrics import peak_signal_noise_ratio
+
+    rng = np.random.default_rng(0)
+    a, b = rng.random((8, 8)), rng.random((8, 8))
+    assert qt.psnr(a, b) == pytest.approx(peak_signal_noise_ratio(a, b, data_range=1.0), rel=1e-12)
+    with pytest.raises(ValueError, match="approximation must not contain NaN or inf"):
+        qt.psnr(a, np.full((8, 8), np.nan))
+    with pytest.raises(ValueError, match="data_range must be a finite number > 0"):
+        qt.psnr(a, b, data_range=0)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: qt.occlusion_drops(_RegionModel(), torch.full((1, 3, 8, 8), float("nan")), 0, [(0, 0, 4)]),
+         ValueError, "x must not contain NaN or inf"),
+        (lambda: qt.occlusion_drops(_RegionModel(), _region_input(), 99, [(0, 0, 4)]), ValueError, "target must lie in"),
+        (lambda: qt.occlusion_drops(_RegionModel(), _region_input(), 0, [(0, 0, 4)], baseline="zero"), ValueError,
+         "baseline must be one of"),
+        (lambda: qt.occlusion_drops(_RegionModel(), _region_input(), 0, [(0, 0, 4)], baseline=float("nan")),
+         ValueError, "baseline must be a finite number"),
+        (lambda: qt.occlusion_drops(_RegionModel(), _region_input(), 0, [(0, 0, 4)], batch_size=0), ValueError,
+         "batch_size must be an integer >= 1"),
+        (lambda: qt.occlusion_drops(_RegionModel(), _region_input(), 0, [(999, 0, 4)]), ValueError,
+         "boxes must start inside"),
+        (lambda: qt.occlusion_drops("model", _region_input(), 0, [(0, 0, 4)]), TypeError, "model must be a torch.nn.Module"),
+        (lambda: qt.dense_occlusion(_RegionModel(), _region_input(), 0, cell_size=0), ValueError, "cell_size must be"),
+        (lambda: qt.leaf_map("abc", (2, 2)), TypeError, "leaves must be a list"),
+        (lambda: qt.leaf_map([(0.5, 0, 1)], (2, 2)), TypeError, "leaves must hold integer triples"),
+        (lambda: qt.leaf_map([(0, 0, 1, 1)], (2, 2)), ValueError, r"leaves must have shape \(N', 3\)"),
+        (lambda: qt.leaf_map([(0, 0, 1)], (0, 2)), ValueError, "shape must be an integer >= 1"),
+        (lambda: qt.conv2d_dense("x", torch.zeros(1, 1, 3, 3)), TypeError, "x must be a torch.Tensor"),
+        (lambda: qt.conv2d_dense(torch.zeros(1, 1, 4, 4, dtype=torch.float64), torch.zeros(1, 1, 3, 3)), TypeError,
+         "weight must have x's dtype"),
+        (lambda: qt.conv2d_quadtree(torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 3, 3), plan=None), TypeError,
+         "plan must be a ConvPlan"),
+        (lambda: qt.conv_macs((1, 1, 8), 3, 1), ValueError, r"shape must be \(B, C_in, H, W\)"),
+        (lambda: qt.compare_to_dense(None, np.zeros((2, 2)), 1), TypeError, "result must be a CoarseToFineResult"),
+        (lambda: qt.synthetic_scene(1, 64, cell_size=16, fraction=0.5, seed=-1), ValueError, "seed must be an integer >= 0"),
+        (lambda: qt.measure_conv_speedup(1, 2, [0.5]), ValueError, "kernel_size must be odd"),
+        (lambda: qt.decompose(np.zeros((4, 4)), "0.1"), TypeError, "threshold must be a number"),
+    ],
+)
+def test_bad_arguments_name_themselves(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: qt.conv_macs((1, 1, 8, 8), 9, 1, plan=qt.conv_plan(torch.zeros(1, 1, 8, 8), 2)), ValueError,
+         "kernel_size 9 has radius 4, which must be <= plan.cell_size 2"),
+        (lambda: qt.conv_macs((1, 1, 8, 8), 10**6, 1), ValueError, "kernel_size must be an integer >= 1 and <= 257"),
+        (lambda: qt.synthetic_scene(10**9, 64, cell_size=16, fraction=0.5), ValueError, "channels must be an integer >= 1 and <= 4096"),
+        (lambda: qt.synthetic_scene(1, 64, cell_size=16, fraction=0.5, seed=2**70), ValueError, "seed must be an integer >= 0 and <="),
+        (lambda: qt.decompose_array(np.zeros((1, 1)), 0.1, min_size=2), ValueError, "max_size is at most the image's padded side 1"),
+        (lambda: qt.psnr(np.zeros(2), np.ones(2), data_range=1e300), ValueError, "data_range must be a finite number <= 1e\\+100"),
+    ],
+)
+def test_sizes_are_bounded(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -1,9 +1,10 @@
 """Tests of course_lib.sanity: model-parameter randomisation and deletion/insertion.
 
-Oracles (reference/gradient_saliency.md, "Test oracles"): 14 (randomising the
-shipped model lowers the Spearman correlation of the gradient and Grad-CAM
-maps below 0.3), 15 (RISE's AUC, ⌈HW/step⌉ + 1 points; on a linear score the
-Σ_c x⊙w ordering bounds every other ordering's curves).
+Oracles (notebook 07): randomising the shipped model lowers the Spearman
+correlation of the gradient and Grad-CAM maps below 0.3 (Adebayo et al. 2018,
+arXiv:1810.03292); RISE's AUC with ⌈HW/step⌉ + 1 points, and on a linear score
+the Σ_c x⊙w ordering bounds every other ordering's curves (Petsiuk, Das &
+Saenko 2018, arXiv:1806.07421).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def test_spearman_errors():
         sanity.spearman(np.zeros((2, 3)), np.zeros((2, 4)))
     with pytest.raises(ValueError, match=r"a and b must have the same shape \(B, \.\.\.\), got \(3,\)"):
         sanity.spearman(np.zeros(3), np.zeros(3))
-    with pytest.raises(ValueError, match="a and b must not contain NaN or inf"):
+    with pytest.raises(ValueError, match="(a|b) must not contain NaN or inf"):
         sanity.spearman(np.array([[1.0, np.nan]]), np.ones((1, 2)))
 
 
@@ -303,3 +304,32 @@ def test_auc_errors(curve, match):
 def test_curve_errors(curve, saliency, kwargs, error, match):
     with pytest.raises(error, match=match):
         curve(_mlp(), _rand(2, 1, 3, 4, seed=31), saliency, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: sanity.blur(torch.zeros(1, 1, 4, 4), sigma=1e300), ValueError, "sigma must be a finite number >= 0.001"),
+        (lambda: sanity.spearman(np.ones((1, 2), complex), np.ones((1, 2))), TypeError, "a must hold real numbers"),
+        (lambda: sanity.auc("abc"), TypeError, "curve must be a number, list or array"),
+        (lambda: sanity.parameter_randomization(gradients.vanilla_saliency, nn.Linear(4, 2), torch.zeros(1, 1, 2, 2), 0,
+                                                layers=3), TypeError, "layers must be a list of submodule names"),
+        (lambda: sanity.deletion_curve(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), torch.zeros(1, 1, 2, 2),
+                                       np.array([[["a", "b"], ["c", "d"]]]), target=0), TypeError, "saliency must hold real numbers"),
+        (lambda: sanity.deletion_curve(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), torch.zeros(1, 1, 2, 2),
+                                       torch.zeros(1, 2, 2), step=0, target=0), ValueError, "step must be an integer >= 1"),
+    ],
+)
+def test_bounded_and_typed_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_a_huge_step_is_the_two_point_curve():
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+    x, saliency = torch.rand(1, 1, 2, 2), torch.rand(1, 2, 2)
+    np.testing.assert_array_equal(sanity.deletion_curve(model, x, saliency, step=2**70, target=0),
+                                  sanity.deletion_curve(model, x, saliency, step=4, target=0))

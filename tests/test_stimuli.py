@@ -84,9 +84,12 @@ def test_item_centres_lie_inside_boxes():
     ("args", "kwargs", "match"),
     [
         (("shape", 9), {}, "kind must be one of"),
-        (("colour", 3), {}, "set_size must be an integer from 4 to 100"),
+        (("colour", 3), {}, "set_size must be an integer >= 4, got 3"),
+        (("colour", 101), {}, "set_size must be an integer >= 4 and <= 100, got 101"),
         (("colour", 101), {}, "set_size must be"),
-        (("colour", 9.0), {}, "set_size must be"),
+        (("colour", 9), {"image_size": 10**9}, "image_size must be an integer >= 128 and <= 4096"),
+        (("colour", 9), {"seed": -1}, "seed must be an integer >= 0"),
+        (("colour", 9), {"jitter": float("nan")}, "jitter must"),
         (("colour", 9), {"image_size": 64}, "image_size must be"),
         (("colour", 9), {"jitter": 2.0}, "jitter must lie"),
         (("colour", 100), {"image_size": 256}, "do not fit"),
@@ -95,3 +98,18 @@ def test_item_centres_lie_inside_boxes():
 def test_bad_arguments_are_refused(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         stimuli.search_array(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"set_size": 9.0}, "set_size must be an integer, got float"),
+        ({"jitter": "0.5"}, "jitter must be a number, got str"),
+        ({"seed": "0"}, "seed must be an integer >= 0, a numpy Generator or SeedSequence, got str"),
+        ({"bar_length": None}, "bar_length must be an integer, got NoneType"),
+    ],
+)
+def test_bad_argument_types_are_refused(kwargs, match):
+    arguments = {"kind": "colour", "set_size": 9, **kwargs}
+    with pytest.raises(TypeError, match=match):
+        stimuli.search_array(**arguments)

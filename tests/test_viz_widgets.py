@@ -305,3 +305,70 @@ def test_importing_the_widgets_leaves_torch_unimported():
     code = "import sys, course_lib.widgets, course_lib.itti_koch; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert result.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): viz checks what it draws before drawing
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: viz.show_method_grid(np.zeros(10**6), {"a": np.zeros(3)}), ValueError, r"images must have shape \(N, H, W, C\)"),
+        (lambda: viz.show_method_grid(np.zeros((1, 4, 4, 3)), {"a": np.zeros(3)}), ValueError, r"maps\['a'\] must have shape"),
+        (lambda: viz.show_method_grid(np.zeros((2, 4, 4, 3)), {"a": np.zeros((1, 4, 4))}), ValueError,
+         r"maps\['a'\] must hold one map per image"),
+        (lambda: viz.show_method_grid(np.zeros((500, 4, 4, 3)), {"a": np.zeros((500, 4, 4))}), ValueError, "at most 400 panels"),
+        (lambda: viz.show_image(np.zeros(5)), ValueError, r"image must have shape \(H, W\)"),
+        (lambda: viz.show_image([[0.0]]), TypeError, "image must be a numpy array"),
+        (lambda: viz.show_map(np.full((2, 2), np.nan)), ValueError, "saliency_map must not contain NaN"),
+        (lambda: viz.show_map(np.zeros((2, 2)), cmap="jett"), ValueError, "cmap must name a matplotlib colour map"),
+        (lambda: viz.show_map(np.zeros((2, 2)), ax=3), TypeError, "ax must be a matplotlib Axes"),
+        (lambda: viz.overlay_map(np.zeros((2, 2, 3)), np.zeros((2, 2)), alpha=2.0), ValueError, "alpha must be a finite number >= 0 and <= 1"),
+        (lambda: viz.show_grid({}), ValueError, "panels must contain at least one array"),
+        (lambda: viz.show_grid([np.zeros((2, 2))]), TypeError, "panels must be a mapping"),
+        (lambda: viz.show_grid({"a": np.zeros((2, 2))}, ncols=0), ValueError, "ncols must be an integer >= 1"),
+        (lambda: viz.plot_timings([0, 10], {"a": [1.0]}), ValueError, "sizes must be > 0"),
+        (lambda: viz.plot_timings([1, 10], {"a": [1.0, 2.0, 3.0]}), ValueError, r"timings_ms\['a'\] must hold times > 0, at most one per entry of sizes \(2\)"),
+        (lambda: viz.show_leaves(np.zeros((4, 4)), [(0, 0)]), ValueError, r"leaves must have shape \(k, 3\)"),
+        (lambda: viz.show_scanpath(np.zeros((4, 4)), [(np.nan, 0)]), ValueError, "fixations must not contain NaN"),
+        (lambda: viz.show_seeds(np.zeros((4, 4, 3)), np.full((4, 4), 2)), ValueError, "seeds must hold only -1, 0 and 1"),
+        (lambda: viz.show_boxes(np.zeros((4, 4, 3)), {"a": (0, 0, 1)}), ValueError, r"boxes\['a'\] must have shape"),
+        (lambda: viz.plot_curves({"a": [[1.0]]}), ValueError, r"curves\['a'\] must be one-dimensional"),
+        (lambda: viz.show_mask(np.zeros((4, 4, 3)), np.zeros((4, 4))), TypeError, "mask must be a boolean numpy array"),
+        (lambda: viz.show_mask(np.zeros((4, 4, 3)), np.zeros((3, 4), bool)), ValueError, "mask must have the image's"),
+        (lambda: viz.show_scores({"a": "high"}), TypeError, r"scores\['a'\] must be a number"),
+        (lambda: viz.show_scores({"a": 1.0}, digits=-1), ValueError, "digits must be an integer >= 0"),
+        (lambda: viz.show_pyramid(np.zeros((4, 4))), TypeError, "levels must be a list of arrays"),
+        (lambda: viz.show_pyramid([np.zeros((4, 4))], highlight=3), ValueError, "highlight must be an integer >= 0 and <= 0"),
+        (lambda: viz.show_leaves(np.zeros((4, 4)), [(0, 0, 4)], colour="notacolour"), ValueError, "colour must be a matplotlib colour"),
+    ],
+)
+def test_viz_refuses_bad_input_before_drawing(call, error, match):
+    try:
+        with pytest.raises(error, match=match):
+            call()
+    finally:
+        plt.close("all")
+
+
+def test_viz_takes_uint8_images_scaled_and_inhibited_maps():
+    ax = viz.show_image(np.full((2, 2, 3), 255, np.uint8))
+    assert float(ax.images[0].get_array().max()) == 1.0
+    viz.show_map(np.array([[-np.inf, 1.0]]))
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------
+# robustness (issue 19): every new raise, with its message
+# --------------------------------------------------------------------------
+def test_timing_bounds_and_types():
+    with pytest.raises(ValueError, match="repeat must be an integer >= 1 and <= 100000"):
+        timing.median_ms(lambda: None, repeat=10**9)
+    with pytest.raises(TypeError, match="fn must be callable"):
+        timing.median_ms(3)
+    with pytest.raises(ValueError, match="rounds must be an integer >= 1 and <= 100000"):
+        timing.interleaved_median_ms({"a": lambda: None}, rounds=2**40)
+    with pytest.raises(TypeError, match="calls must be a dict"):
+        timing.interleaved_median_ms([lambda: None])
+    with pytest.raises(TypeError, match=r"calls\['a'\] must be callable"):
+        timing.interleaved_median_ms({"a": 3})
