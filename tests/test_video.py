@@ -295,3 +295,25 @@ def test_video_inputs_are_validated():
         video.score_video(np.zeros((3, 16, 20)), masks, [])
     with pytest.raises(ValueError, match=r"masks\[0\] is empty"):
         video.score_video(np.zeros((3, 16, 20)), masks, [0])
+
+
+def test_region_stats_match_skimage_regionprops():
+    from skimage.measure import regionprops
+
+    rng = np.random.default_rng(7)
+    lab = rgb2lab(rng.random((15, 21, 3)))
+    labels = rng.integers(0, 9, (15, 21)) * 2  # gaps in the numbering
+    present, centroids, colours = video._region_stats(lab, labels)
+    props = regionprops(labels + 1, intensity_image=lab)
+    np.testing.assert_array_equal(present, [p.label - 1 for p in props])
+    np.testing.assert_allclose(centroids, [p.centroid for p in props], rtol=RTOL_F32)
+    np.testing.assert_allclose(colours, [p.intensity_mean for p in props], rtol=RTOL_F32)
+
+
+def test_video_saliency_reuses_segmentations_but_gives_the_pairwise_maps():
+    frames, _ = baselines.moving_blob_video(6, shape=(32, 40), radius=4, start=1)
+    maps = video.video_saliency(frames, frame_indices=[1, 2, 4, 5], region_size=6, sigma=4.0, normalize=True)
+    for t in (1, 2, 4, 5):
+        np.testing.assert_array_equal(
+            maps[t], video.superpixel_contrast(frames[t - 1], frames[t], region_size=6, sigma=4.0, normalize=True))
+    assert np.all(maps[[0, 3]] == 0)
