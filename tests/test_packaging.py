@@ -136,7 +136,7 @@ def test_init_and_notebooks_run_from_the_installed_copy(installed, tmp_path):
     init = subprocess.run([str(script), "init", "course"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert init.returncode == 0, init.stderr
-    assert "copied 11 notebook(s) to course" in init.stdout
+    assert "copied 12 notebook(s) to course" in init.stdout
     course = tmp_path / "course"
     packaged = installed / "course_lib"
     expected = sorted([*packaged.joinpath("notebooks").glob("*.ipynb"), *packaged.joinpath("apps").glob("*.ipynb")])
