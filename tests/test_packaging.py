@@ -90,7 +90,7 @@ def test_wheel_carries_the_package_the_model_and_the_notebooks(wheel):
         assert "saliency-course = course_lib.cli:main" in archive.read(entry_points).decode()
     (metadata,) = {name.split("/")[0] for name in names} - {"course_lib"}  # nothing else at the top
     assert metadata.endswith(".dist-info")
-    assert len([n for n in names if n.startswith("course_lib/notebooks/")]) == 10
+    assert len([n for n in names if n.startswith("course_lib/notebooks/")]) == 11
 
 
 def test_installed_copy_finds_its_model_and_notebooks(installed, tmp_path):
