@@ -342,9 +342,10 @@ def superpixel_contrast(
     * The loops say "pixel" where they run over superpixels; we score
       superpixels and paint each score on its pixels.
     * How the two distances combine is not stated; we weight the colour
-      distance by a Gaussian of the centroid distance and normalise the
-      weights (a weighted mean), as region contrast does (Cheng et al.
-      2015, eq. 5, there within one image).
+      distance by a Gaussian of the centroid distance, as the spatially
+      weighted region contrast of Cheng et al. (2015) does within one
+      image, and normalise the weights (a weighted mean, so that the
+      number of previous superpixels near i does not matter).
     * vl_slic's ``regularizer = 1`` acts on the image's own values (RGB in
       [0, 1]); skimage's ``compactness`` acts on Lab (0–100), so the two are
       not the same number.  We keep ``region_size = 10`` and skimage's
