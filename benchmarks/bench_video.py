@@ -46,9 +46,9 @@ def main() -> None:
         ms = timing.median_ms(baselines.opencv_motion_saliency, frames, repeat=3, warmup=1) / len(frames)
         rows.append(("BinWang motion (OpenCV)", clip_name, ms, base))
 
-    print(f"{'method (640x480)':32s} {'frames':>16s} {'ms per frame':>13s} {'ratio to frame difference':>26s}")
+    print(f"{'method (640x480)':36s} {'frames':>16s} {'ms per frame':>13s} {'ratio to frame difference':>26s}")
     for method, clip_name, ms, base in rows:
-        print(f"{method:32s} {clip_name:>16s} {ms:13.2f} {ms / base:25.1f}x")
+        print(f"{method:36s} {clip_name:>16s} {ms:13.2f} {ms / base:25.1f}x")
 
 
 if __name__ == "__main__":
