@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     init_parser = commands.add_parser(
         "init", help="copy the course notebooks into a folder of your own",
-        description="Copy the ten course notebooks and the app notebook (explorers.ipynb) into DIR, "
+        description="Copy the eleven course notebooks and the app notebook (explorers.ipynb) into DIR, "
                     "creating it. Notebooks already there are kept when they differ from the "
                     "course's (your work) unless --force, and left alone when identical.",
     )

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 FOLDERS = ("notebooks", "apps")
-"""The folders of the course, in copying order: the ten notebooks, then the app."""
+"""The folders of the course, in copying order: the eleven notebooks, then the app."""
 
 
 def course_folder(kind: str) -> Path:
@@ -30,7 +30,7 @@ def course_folder(kind: str) -> Path:
     Parameters
     ----------
     kind : {"notebooks", "apps"}
-        ``"notebooks"``: the ten course notebooks (the instructor versions,
+        ``"notebooks"``: the eleven course notebooks (the instructor versions,
         with solutions and hidden tests); ``"apps"``: ``explorers.ipynb``.
 
     Returns

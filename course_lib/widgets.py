@@ -791,3 +791,54 @@ def course_app(first: str = "03 Itti–Koch") -> widgets.Tab:
     tabs.selected_index = names.index(first)
     open_tab(tabs.selected_index)  # in case the index did not change
     return tabs
+
+
+def video_saliency_explorer(
+    frames: np.ndarray,
+    masks: np.ndarray,
+    *,
+    motion: np.ndarray | None = None,
+    frame: int | None = None,
+    region_size: int = 10,
+) -> widgets.interactive:
+    """Frame slider × superpixel-size slider → three video saliency maps (notebook 05b, §2).
+
+    Shows frame t of ``frames`` (T, H, W, 3), ``video.superpixel_contrast``
+    of frames t − 1 and t with superpixels of side ``region_size``,
+    ``video.frame_difference`` of the same pair and, when given,
+    ``motion[t]`` (OpenCV's BinWang maps, ``baselines.opencv_motion_saliency``
+    of the whole video, computed once by the caller: the model keeps state).
+    Each map's title says whether its peak is on the object (``masks[t]``,
+    the pointing game with tolerance 0).  ``frame`` starts the slider
+    (default: the first frame with an object after frame 0).
+    """
+    from course_lib import metrics, video
+
+    if frames.ndim != 4 or masks.shape != frames.shape[:3]:
+        raise ValueError(f"frames must be (T, H, W, 3) and masks (T, H, W), got {frames.shape} and {masks.shape}")
+    with_object = [t for t in range(1, len(frames)) if masks[t].any()]
+    if not with_object:
+        raise ValueError("masks must mark an object in at least one frame after frame 0")
+    start = with_object[0] if frame is None else frame
+
+    def hit(saliency: np.ndarray, t: int) -> str:
+        return "peak on object" if metrics.pointing_game(saliency, masks[t], tolerance=0) else "peak off object"
+
+    def draw(axes: list[Axes], t: int, region_size: int) -> None:
+        contrast = video.superpixel_contrast(frames[t - 1], frames[t], region_size=region_size)
+        difference = video.frame_difference(frames[t - 1], frames[t])
+        viz.show_image(frames[t], axes[0], title=f"frame {t}")
+        viz.show_map(contrast, axes[1], title=f"superpixel contrast, s = {region_size}\n{hit(contrast, t)}")
+        viz.show_map(difference, axes[2], title=f"frame difference\n{hit(difference, t)}")
+        if motion is None:
+            viz.show_map(np.zeros(masks[t].shape), axes[3], title="BinWang: not given", vmin=0, vmax=1)
+        else:
+            viz.show_map(motion[t], axes[3], title=f"BinWang (OpenCV)\n{hit(motion[t], t)}", vmin=0, vmax=1)
+
+    return figure_explorer(
+        draw,
+        ncols=4,
+        panel_size=3.0,
+        t=widgets.IntSlider(value=start, min=1, max=len(frames) - 1, description="frame t"),
+        region_size=widgets.IntSlider(value=region_size, min=4, max=30, step=2, description="superpixel s"),
+    )

@@ -39,7 +39,8 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from course_lib import (  # noqa: E402
+from course_lib import (
+    video,
     applications,
     attention,
     baselines,
@@ -216,6 +217,20 @@ SPECS: list[tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = [
     (baselines.opencv_fine_grained, lambda: {"image": _image()}),
     (baselines.opencv_motion_saliency, lambda: {"frames": baselines.moving_blob_video(3, shape=(24, 32), radius=3, start=10)[0]}),
     (baselines.moving_blob_video, lambda: {"n_frames": 3, "shape": (24, 32), "radius": 3, "start": 10, "speed": 2.0}),
+    # video
+    (video.segment_superpixels, lambda: {"frame": _image(), "region_size": 6, "compactness": 10.0}),
+    (video.segment_contrast, lambda: (lambda lab, labels: {"previous_lab": lab, "current_lab": lab + 1.0,
+                                                           "previous_labels": labels, "current_labels": labels,
+                                                           "sigma": 6.0})(
+        _rng().random((24, 32, 3)) * 50, video.segment_superpixels(_image(), region_size=6))),
+    (video.superpixel_contrast, lambda: {"previous": _image(), "current": _image()[::-1].copy(), "region_size": 6,
+                                         "compactness": 10.0, "sigma": None, "normalize": False}),
+    (video.frame_difference, lambda: {"previous": _image(), "current": _image()[::-1].copy(), "normalize": True}),
+    (video.video_saliency, lambda: {"frames": baselines.moving_blob_video(3, shape=(24, 32), radius=3, start=0)[0],
+                                    "method": "difference", "frame_indices": None}),
+    (video.score_video, lambda: (lambda frames, masks: {"maps": frames[..., 0], "masks": masks,
+                                                        "frame_indices": [1, 2]})(
+        *baselines.moving_blob_video(3, shape=(24, 32), radius=3, start=0))),
     # metrics
     (metrics.auc_judd, lambda: {"saliency": _map(), "fixations": _binary()}),
     (metrics.auc_borji, lambda: {"saliency": _map(), "fixations": _binary(), "n_splits": 5, "step": 0.1, "seed": 0}),
@@ -585,8 +600,8 @@ def test_every_public_function_of_the_science_modules_is_fuzzed():
         models.train, models.load_model, models.save_model, models.model_metadata, models.training_metadata,
         metrics.load_fixations, datasets.iter_split,
     }
-    modules = (images, pyramids, features, itti_koch, attention, stimuli, baselines, metrics, datasets, models,
-               gradients, classvis, localization, sanity, quadtree, applications, viz, timing, methods)
+    modules = (images, pyramids, features, itti_koch, attention, stimuli, baselines, metrics, video, datasets,
+               models, gradients, classvis, localization, sanity, quadtree, applications, viz, timing, methods)
     missing = [
         f"{module.__name__}.{name}"
         for module in modules

@@ -90,7 +90,7 @@ def test_wheel_carries_the_package_the_model_and_the_notebooks(wheel):
         assert "saliency-course = course_lib.cli:main" in archive.read(entry_points).decode()
     (metadata,) = {name.split("/")[0] for name in names} - {"course_lib"}  # nothing else at the top
     assert metadata.endswith(".dist-info")
-    assert len([n for n in names if n.startswith("course_lib/notebooks/")]) == 10
+    assert len([n for n in names if n.startswith("course_lib/notebooks/")]) == 11
 
 
 def test_installed_copy_finds_its_model_and_notebooks(installed, tmp_path):
@@ -136,7 +136,7 @@ def test_init_and_notebooks_run_from_the_installed_copy(installed, tmp_path):
     init = subprocess.run([str(script), "init", "course"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert init.returncode == 0, init.stderr
-    assert "copied 11 notebook(s) to course" in init.stdout
+    assert "copied 12 notebook(s) to course" in init.stdout
     course = tmp_path / "course"
     packaged = installed / "course_lib"
     expected = sorted([*packaged.joinpath("notebooks").glob("*.ipynb"), *packaged.joinpath("apps").glob("*.ipynb")])

@@ -372,3 +372,18 @@ def test_timing_bounds_and_types():
         timing.interleaved_median_ms([lambda: None])
     with pytest.raises(TypeError, match=r"calls\['a'\] must be callable"):
         timing.interleaved_median_ms({"a": 3})
+
+
+def test_video_saliency_explorer_builds_with_frame_and_superpixel_sliders():
+    from course_lib import baselines
+
+    frames, masks = baselines.moving_blob_video(8, shape=(32, 40), radius=4, start=5)
+    explorer = widgets.video_saliency_explorer(frames, masks, motion=np.zeros(masks.shape))
+    titles = [ax.get_title() for ax in explorer.figure.axes]
+    assert titles[0] == "frame 5" and titles[1].startswith("superpixel contrast, s = 10")
+    assert [child.description for child in explorer.children[:2]] == ["frame t", "superpixel s"]
+    explorer.children[1].value = 6
+    assert explorer.figure.axes[1].get_title().startswith("superpixel contrast, s = 6")
+    with pytest.raises(ValueError, match="masks must mark an object"):
+        widgets.video_saliency_explorer(frames, np.zeros_like(masks))
+    plt.close("all")
