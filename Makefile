@@ -32,8 +32,11 @@ lab: install
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
 # Every explorer of the course in one page, served by voila (no code cells): apps/explorers.ipynb.
+# The client option: voila runs the app cell with nbclient, which can miss a reply after widget
+# cells and wait forever (jupyter/nbclient#312); the course's client polls in slices.
+VOILA_CLIENT := --KernelManager.client_class=course_lib.classroom.runner.SlicedPollClient
 app: install
-	$(VENV)/bin/voila apps/explorers.ipynb --port=$(APP_PORT) $(APP_ARGS)
+	$(VENV)/bin/voila apps/explorers.ipynb --port=$(APP_PORT) $(VOILA_CLIENT) $(APP_ARGS)
 
 test: install
 	MPLBACKEND=Agg $(PY) -m pytest tests course_lib notebooks --ignore=tests/browser \

@@ -38,7 +38,11 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel
+from jupyter_client.manager import AsyncKernelManager
 from nbformat import NotebookNode
+from traitlets import Type
 
 from course_lib.classroom.sandbox import Sandbox
 
@@ -54,33 +58,38 @@ MESSAGE_CHARS = 3000
 _DROPPED_ENV = ("OLDPWD", "JPY_SESSION_NAME", "JPY_PARENT_PID")
 
 
+class SlicedPollChannel(AsyncZMQSocketChannel):
+    """``get_msg`` that never sleeps on the socket longer than :data:`POLL_SLICE`."""
+
+    async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = POLL_SLICE if deadline is None else max(0.0, min(POLL_SLICE, deadline - time.monotonic()))
+            try:
+                return await super().get_msg(timeout=left)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+
+class SlicedPollClient(AsyncKernelClient):
+    """An asynchronous kernel client whose shell and iopub channels poll in slices.
+
+    Also for voila (``make app``): ``--KernelManager.client_class=course_lib.classroom.runner.SlicedPollClient``.
+    """
+
+    shell_channel_class = Type(SlicedPollChannel)
+    iopub_channel_class = Type(SlicedPollChannel)
+
+
+class SlicedPollKernelManager(AsyncKernelManager):
+    """An ``AsyncKernelManager`` whose clients are :class:`SlicedPollClient`."""
+
+    client_factory = Type(SlicedPollClient, klass=AsyncKernelClient)
+
+
 def kernel_manager_class() -> type:
-    """An ``AsyncKernelManager`` whose clients poll their shell and iopub sockets in slices."""
-    from jupyter_client.asynchronous import AsyncKernelClient
-    from jupyter_client.channels import AsyncZMQSocketChannel
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import Type
-
-    class SlicedPollChannel(AsyncZMQSocketChannel):
-        """``get_msg`` that never sleeps on the socket longer than :data:`POLL_SLICE`."""
-
-        async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
-            deadline = None if timeout is None else time.monotonic() + timeout
-            while True:
-                left = POLL_SLICE if deadline is None else max(0.0, min(POLL_SLICE, deadline - time.monotonic()))
-                try:
-                    return await super().get_msg(timeout=left)
-                except Empty:
-                    if deadline is not None and time.monotonic() >= deadline:
-                        raise
-
-    class SlicedPollClient(AsyncKernelClient):
-        shell_channel_class = Type(SlicedPollChannel)
-        iopub_channel_class = Type(SlicedPollChannel)
-
-    class SlicedPollKernelManager(AsyncKernelManager):
-        client_factory = Type(SlicedPollClient, klass=AsyncKernelClient)
-
+    """The kernel manager the runner uses (:class:`SlicedPollKernelManager`)."""
     return SlicedPollKernelManager
 
 
