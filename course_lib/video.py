@@ -21,7 +21,15 @@ from skimage.color import rgb2lab
 from skimage.segmentation import slic
 
 from course_lib import metrics
-from course_lib._validation import check_array, check_choice, check_count, check_image, check_map, check_positive
+from course_lib._validation import (
+    MAX_SIGMA,
+    check_array,
+    check_choice,
+    check_count,
+    check_image,
+    check_map,
+    check_positive,
+)
 
 # The article's SLIC settings (vl_slic regionSize = 10).
 DEFAULT_REGION_SIZE = 10
@@ -31,6 +39,14 @@ DEFAULT_COMPACTNESS = 10.0
 MAX_REGION_SIZE = 1024
 # The spatial Gaussian is cut at this many sigmas (as a Gaussian filter kernel is).
 TRUNCATE = 3.0
+# Bounds of the spatial sigma in pixels (as metrics.centre_gaussian): below 1e-3 px the
+# Gaussian keeps only the nearest region anyway, and 2 sigma^2 must neither underflow
+# to 0 nor overflow (a Python float sigma**2 raises OverflowError past ~1e154).
+MIN_SIGMA = 1e-3
+# Smallest SLIC compactness m: skimage's slic turns 1/m into float32, and m below ~1e-17
+# gives labels 0 or corrupts memory (below ~1e-39 it warns of overflow); its docs
+# suggest m from 0.01 up.  Large m only makes the superpixels square.
+MIN_COMPACTNESS = 1e-3
 
 
 # --------------------------------------------------------------------------
@@ -66,6 +82,85 @@ def _check_region_size(region_size: object) -> int:
     return check_count(region_size, name="region_size", minimum=2, maximum=MAX_REGION_SIZE)
 
 
+def _check_sigma(sigma: object) -> float:
+    """σ in pixels, in [MIN_SIGMA, MAX_SIGMA] (a bad type or a value <= 0 as check_positive says)."""
+    value = check_positive(sigma, name="sigma")
+    if not MIN_SIGMA <= value <= MAX_SIGMA:
+        raise ValueError(
+            f"sigma must be a finite number > 0 in [{MIN_SIGMA:g}, {MAX_SIGMA:g}] (pixels), got {sigma!r}"
+        )
+    return value
+
+
+def _check_compactness(compactness: object) -> float:
+    """SLIC's m, >= MIN_COMPACTNESS (a bad type or a value <= 0 as check_positive says)."""
+    value = check_positive(compactness, name="compactness")
+    if value < MIN_COMPACTNESS:
+        raise ValueError(f"compactness must be a finite number >= {MIN_COMPACTNESS:g}, got {compactness!r}")
+    return value
+
+
+def _compact_labels(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0 … K − 1 when their values would make ``np.bincount`` huge or fail.
+
+    Only the grouping of pixels matters to :func:`segment_contrast`, so the
+    result is the same; the usual labels (at most one per pixel, as SLIC's)
+    are returned as they are.
+    """
+    if labels.dtype != np.uint64 and int(labels.max()) <= labels.size:  # bincount cannot take uint64
+        return labels
+    return np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
+
+
+def _check_video(frames: object) -> np.ndarray:
+    """A (T, H, W, 3) RGB video, checked once as a whole (dtype, NaN/inf, range); returned as it is.
+
+    Float frames are checked in place (no copy); uint8, uint16 and bool
+    frames are always in range, so only their dtype is checked here and each
+    frame is converted when it is used (:func:`_check_frame`), not the whole
+    stack at once.
+    """
+    video = check_array(frames, name="frames")
+    if video.ndim != 4 or video.shape[3] != 3:
+        raise ValueError(f"frames must have shape (T, H, W, 3), got shape {video.shape}")
+    checked = video if video.dtype.kind == "f" or video.size == 0 else video[:1, :1, :1]
+    check_image(checked, ndim=(4,), name="frames", channels=None)
+    return video
+
+
+def _check_frame_indices(frame_indices: object, *, first: int, n_frames: int) -> list[int]:
+    """Frame numbers as a list of ints in ``first`` … ``n_frames`` − 1 (order and repeats kept)."""
+    if isinstance(frame_indices, (str, bytes, dict)) or not isinstance(frame_indices, Iterable):
+        raise TypeError(f"frame_indices must be an iterable of integers, got {type(frame_indices).__name__}")
+    try:
+        items = list(frame_indices)
+    except TypeError:  # a 0-d array
+        raise TypeError(f"frame_indices must be an iterable of integers, got {frame_indices!r:.60}") from None
+    allowed = f"integers in {first} … {n_frames - 1} (the video has {n_frames} frames)"
+    for t in items:
+        if isinstance(t, (bool, np.bool_)) or not isinstance(t, (int, np.integer)):
+            raise TypeError(f"frame_indices must hold {allowed}, got {t!r:.60} ({type(t).__name__})")
+        if not first <= t < n_frames:
+            raise ValueError(f"frame_indices must hold {allowed}, got {t!r}")
+    return [int(t) for t in items]
+
+
+def _check_masks(masks: object, *, like: np.ndarray) -> npt.NDArray[np.bool_]:
+    """Object masks of the shape of ``like`` as bool: True or a value > 0 marks the object."""
+    array = check_array(masks, name="masks")
+    if array.shape != like.shape:
+        raise ValueError(f"masks must have the shape of maps {like.shape}, got {array.shape}")
+    if array.dtype == bool:
+        return array
+    values = check_map(array, ndim=(3,), name="masks")  # real and finite
+    low = float(values.min())
+    if low < 0:
+        raise ValueError(
+            f"masks must be boolean or non-negative (pixels > 0 mark the object), got minimum {low:.4g}"
+        )
+    return values > 0
+
+
 # --------------------------------------------------------------------------
 # superpixels
 # --------------------------------------------------------------------------
@@ -90,7 +185,8 @@ def segment_superpixels(
     region_size : int
         Nominal superpixel side s in pixels, >= 2 (vl_slic's ``regionSize``).
     compactness : float
-        m > 0, the weight of position against Lab colour (skimage's units).
+        m >= 1e-3 (``MIN_COMPACTNESS``; smaller values break skimage's
+        ``slic``), the weight of position against Lab colour (skimage's units).
 
     Returns
     -------
@@ -101,7 +197,7 @@ def segment_superpixels(
     ------
     TypeError, ValueError
         For a frame that is not an (H, W, 3) RGB frame in [0, 1], a
-        non-integer or too small ``region_size``, a non-positive ``compactness``.
+        non-integer or too small ``region_size``, a ``compactness`` below 1e-3.
 
     Notes
     -----
@@ -123,7 +219,7 @@ def segment_superpixels(
     """
     image = _check_frame(frame, name="frame")
     size = _check_region_size(region_size)
-    compactness = check_positive(compactness, name="compactness")
+    compactness = _check_compactness(compactness)
     height, width = image.shape[:2]
     n_segments = max(1, round(height * width / size**2))
     labels = slic(image, n_segments=n_segments, compactness=compactness, sigma=0,
@@ -188,7 +284,9 @@ def segment_contrast(
         A segmentation of each frame: labels >= 0, any numbering (gaps
         allowed); a region need not be connected.
     sigma : float
-        Spatial scale σ of the Gaussian, in pixels, > 0.
+        Spatial scale σ of the Gaussian, in pixels, in [``MIN_SIGMA``,
+        ``_validation.MAX_SIGMA``] = [1e-3, 1e6]: below 1e-3 px only the
+        nearest region counts anyway, and the bounds keep 2σ² finite and > 0.
 
     Returns
     -------
@@ -201,7 +299,7 @@ def segment_contrast(
     ------
     TypeError, ValueError
         For arrays of the wrong type or shape, NaN/inf, negative labels or a
-        non-positive ``sigma``.
+        ``sigma`` that is not a number in [1e-3, 1e6].
 
     Notes
     -----
@@ -226,9 +324,9 @@ def segment_contrast(
             f"previous_lab and current_lab must have the same shape, got {prev_lab.shape} and {cur_lab.shape}"
         )
     shape = cur_lab.shape[:2]
-    prev_labels = _check_labels(previous_labels, name="previous_labels", shape=shape)
-    cur_labels = _check_labels(current_labels, name="current_labels", shape=shape)
-    sigma = check_positive(sigma, name="sigma")
+    prev_labels = _compact_labels(_check_labels(previous_labels, name="previous_labels", shape=shape))
+    cur_labels = _compact_labels(_check_labels(current_labels, name="current_labels", shape=shape))
+    sigma = _check_sigma(sigma)
 
     _, prev_xy, prev_colour = _region_stats(np.asarray(prev_lab, np.float64), prev_labels)  # (M, 2), (M, 3)
     cur_ids, cur_xy, cur_colour = _region_stats(np.asarray(cur_lab, np.float64), cur_labels)  # (N, 2), (N, 3)
@@ -286,10 +384,11 @@ def superpixel_contrast(
     region_size : int
         Superpixel side s in pixels, >= 2; the article's 10 by default.
     compactness : float
-        SLIC's m, > 0 (skimage's units); 10 by default.
+        SLIC's m, >= 1e-3 (skimage's units); 10 by default.
     sigma : float or None
-        Spatial scale σ of the Gaussian in pixels; ``None`` means
-        ``region_size`` (about one superpixel).
+        Spatial scale σ of the Gaussian in pixels, in [1e-3, 1e6] (see
+        :func:`segment_contrast`); ``None`` means ``region_size`` (about one
+        superpixel).
     normalize : bool
         Divide by the maximum, giving [0, 1] (an all-zero map stays zero).
 
@@ -366,8 +465,8 @@ def superpixel_contrast(
     """
     prev, cur = _check_pair(previous, current)
     size = _check_region_size(region_size)
-    compactness = check_positive(compactness, name="compactness")
-    sigma = float(size) if sigma is None else check_positive(sigma, name="sigma")
+    compactness = _check_compactness(compactness)
+    sigma = float(size) if sigma is None else _check_sigma(sigma)
     prev_labels = segment_superpixels(prev, region_size=size, compactness=compactness)
     cur_labels = segment_superpixels(cur, region_size=size, compactness=compactness)
     saliency = segment_contrast(rgb2lab(prev), rgb2lab(cur), prev_labels, cur_labels, sigma=sigma)
@@ -443,10 +542,11 @@ def video_saliency(
     method : {"superpixel", "difference"}
         :func:`superpixel_contrast` or :func:`frame_difference`.
     frame_indices : iterable of int or None
-        Frames to compute (each in 1 … T − 1); the others stay zero.  ``None``
-        means all of 1 … T − 1.
+        Frames to compute (each an integer in 1 … T − 1); the others stay
+        zero.  ``None`` means all of 1 … T − 1.
     **params
-        Passed to the method (e.g. ``region_size=``).
+        Passed to the method (e.g. ``region_size=``, ``sigma=`` in
+        [1e-3, 1e6] for ``"superpixel"``).
 
     Returns
     -------
@@ -456,8 +556,9 @@ def video_saliency(
     Raises
     ------
     TypeError, ValueError
-        For a video that is not (T, H, W, 3), an unknown ``method`` or a
-        frame index out of range.
+        For a video that is not (T, H, W, 3) RGB in [0, 1] (or uint8/uint16;
+        the message names ``frames``), an unknown ``method``, or
+        ``frame_indices`` that are not integers in 1 … T − 1.
 
     Examples
     --------
@@ -467,19 +568,18 @@ def video_saliency(
     >>> maps.shape, float(maps[0].max()), bool(maps[2][masks[2]].max() > 0)
     ((4, 30, 40), 0.0, True)
     """
-    video = check_array(frames, name="frames")
-    if video.ndim != 4 or video.shape[3] != 3:
-        raise ValueError(f"frames must have shape (T, H, W, 3), got shape {video.shape}")
+    video = _check_video(frames)
     check_choice(method, VIDEO_METHODS, name="method")
     n_frames = video.shape[0]
-    indices = range(1, n_frames) if frame_indices is None else list(frame_indices)
-    for t in indices:
-        if isinstance(t, (bool, np.bool_)) or not isinstance(t, (int, np.integer)) or not 1 <= t < n_frames:
-            raise ValueError(f"frame_indices must hold integers in 1 … {n_frames - 1}, got {t!r}")
+    if frame_indices is None:
+        indices: Iterable[int] = range(1, n_frames)
+    else:
+        indices = _check_frame_indices(frame_indices, first=1, n_frames=n_frames)
     out = np.zeros(video.shape[:3], dtype=np.float32)
     if method == "difference":
         for t in indices:
-            out[t] = frame_difference(video[t - 1], video[t], **params)  # type: ignore[arg-type]
+            previous, current = (_check_frame(video[s], name=f"frames[{s}]") for s in (t - 1, t))
+            out[t] = frame_difference(previous, current, **params)  # type: ignore[arg-type]
         return out
     # Each frame is segmented once and reused as the next pair's previous frame:
     # the same maps as superpixel_contrast(video[t - 1], video[t]), half the SLIC calls.
@@ -494,7 +594,7 @@ def video_saliency(
 
     size = _check_region_size(params.get("region_size", DEFAULT_REGION_SIZE))
     sigma = params.pop("sigma", None)
-    sigma = float(size) if sigma is None else check_positive(sigma, name="sigma")
+    sigma = float(size) if sigma is None else _check_sigma(sigma)
     for t in indices:
         (prev_lab, prev_labels), (cur_lab, cur_labels) = lab_and_labels(t - 1), lab_and_labels(t)
         saliency = segment_contrast(prev_lab, cur_lab, prev_labels, cur_labels, sigma=sigma)
@@ -518,9 +618,12 @@ def score_video(
     maps : ndarray, shape (T, H, W)
         One saliency map per frame.
     masks : ndarray of bool, shape (T, H, W)
-        Where the object is (e.g. from ``baselines.moving_blob_video``).
+        Where the object is (e.g. from ``baselines.moving_blob_video``);
+        numbers are accepted too, pixels > 0 marking the object (as
+        ``metrics`` reads a fixation map).
     frame_indices : iterable of int
-        Frames to score (each with a non-empty mask).
+        Frames to score, each an integer in 0 … T − 1 whose mask marks at
+        least one pixel and leaves at least one pixel unmarked.
 
     Returns
     -------
@@ -529,8 +632,12 @@ def score_video(
 
     Raises
     ------
-    ValueError
-        If the shapes differ, no frame is given, or a frame's mask is empty.
+    TypeError, ValueError
+        If ``maps`` is not a (T, H, W) array of finite numbers, ``masks`` is
+        not boolean (or non-negative finite numbers) of the same shape,
+        ``frame_indices`` is empty or holds anything but integers in
+        0 … T − 1, or a scored frame's mask is empty or marks every pixel;
+        the message names the argument.
 
     Examples
     --------
@@ -539,16 +646,17 @@ def score_video(
     {'pointing': 1.0, 'nss': 3.873, 'auc_judd': 1.0}
     """
     maps_array = check_map(maps, ndim=(3,), name="maps")
-    masks_array = check_array(masks, name="masks")
-    if masks_array.shape != maps_array.shape:
-        raise ValueError(f"masks must have the shape of maps {maps_array.shape}, got {masks_array.shape}")
-    indices = list(frame_indices)
+    masks_array = _check_masks(masks, like=maps_array)
+    indices = _check_frame_indices(frame_indices, first=0, n_frames=maps_array.shape[0])
     if not indices:
         raise ValueError("frame_indices must name at least one frame, got none")
-    scores: dict[str, list[float]] = {"pointing": [], "nss": [], "auc_judd": []}
     for t in indices:
         if not masks_array[t].any():
             raise ValueError(f"masks[{t}] is empty: frame {t} has no object to score against")
+        if masks_array[t].all():
+            raise ValueError(f"masks[{t}] marks every pixel: frame {t} has no background to score against")
+    scores: dict[str, list[float]] = {"pointing": [], "nss": [], "auc_judd": []}
+    for t in indices:
         scores["pointing"].append(float(metrics.pointing_game(maps_array[t], masks_array[t], tolerance=0)))
         scores["nss"].append(metrics.nss(maps_array[t], masks_array[t]))
         scores["auc_judd"].append(metrics.auc_judd(maps_array[t], masks_array[t]))

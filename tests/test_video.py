@@ -236,12 +236,12 @@ GOOD = np.zeros((16, 16, 3), dtype=np.float32)
     ("previous", "current", "error", "match"),
     [
         ([[0.0]], GOOD, TypeError, "previous must be a numpy array"),
-        (GOOD, np.zeros((16, 16)), ValueError, r"current must have shape \(H, W, 3\)"),
-        (GOOD, np.zeros((16, 16, 4)), ValueError, r"current must have shape \(H, W, 3\)"),
+        (GOOD, np.zeros((16, 16)), ValueError, r"current must have shape \(H, W, C\)"),
+        (GOOD, np.zeros((16, 16, 4)), ValueError, "current must have 3 channels in its last axis"),
         (np.full((16, 16, 3), 2.0), GOOD, ValueError, r"previous must have values in \[0, 1\]"),
         (np.full((16, 16, 3), np.nan), GOOD, ValueError, "previous must not contain NaN"),
-        (np.zeros((16, 16, 3), dtype=np.int32), GOOD, TypeError, "previous must be uint8, uint16 or floating"),
-        (np.zeros((16, 16, 3), dtype=bool), GOOD, TypeError, "previous must be uint8, uint16 or floating"),
+        (np.zeros((16, 16, 3), dtype=np.int32), GOOD, TypeError, "previous must be uint8, uint16, bool or floating"),
+        (np.zeros((16, 16, 3), dtype=np.complex64), GOOD, TypeError, "previous must be real"),
         (np.zeros((16, 20, 3)), GOOD, ValueError, "previous and current must have the same shape"),
     ],
 )
@@ -317,3 +317,109 @@ def test_video_saliency_reuses_segmentations_but_gives_the_pairwise_maps():
         np.testing.assert_array_equal(
             maps[t], video.superpixel_contrast(frames[t - 1], frames[t], region_size=6, sigma=4.0, normalize=True))
     assert np.all(maps[[0, 3]] == 0)
+
+
+def test_bool_frames_are_read_as_zero_and_one():
+    """As everywhere in course_lib (_validation's dtype table): bool frames are 0 and 1."""
+    rng = np.random.default_rng(8)
+    previous, current = rng.random((2, 16, 20, 3)) > 0.5
+    np.testing.assert_array_equal(video.frame_difference(previous, current),
+                                  video.frame_difference(previous.astype(np.float32), current.astype(np.float32)))
+
+
+def test_sigma_and_compactness_are_bounded():
+    """σ in [1e-3, 1e6] px keeps 2σ² finite and > 0; compactness >= 1e-3 keeps skimage's slic sane."""
+    lab, labels = np.zeros((6, 8, 3)), np.zeros((6, 8), dtype=int)
+    for sigma in (1e-300, 1e-4, 1e6 * 1.01, 1e300):
+        with pytest.raises(ValueError, match=r"sigma must be a finite number > 0 in \[0.001, 1e\+06\]"):
+            video.segment_contrast(lab, lab, labels, labels, sigma=sigma)
+        with pytest.raises(ValueError, match=r"sigma must be a finite number > 0 in \[0.001, 1e\+06\]"):
+            video.superpixel_contrast(GOOD, GOOD, sigma=sigma)
+    frames, _ = baselines.moving_blob_video(3, shape=(16, 20), radius=2, start=1)
+    with pytest.raises(ValueError, match=r"sigma must be a finite number > 0 in \[0.001, 1e\+06\]"):
+        video.video_saliency(frames, sigma=1e300)
+    for sigma in (video.MIN_SIGMA, 1e6):  # the bounds themselves are accepted
+        assert np.all(np.isfinite(video.segment_contrast(lab, lab + 1, labels, labels, sigma=sigma)))
+    for compactness in (1e-300, 1e-20, 5e-4):
+        with pytest.raises(ValueError, match="compactness must be a finite number >= 0.001"):
+            video.segment_superpixels(GOOD, compactness=compactness)
+        with pytest.raises(ValueError, match="compactness must be a finite number >= 0.001"):
+            video.superpixel_contrast(GOOD, GOOD, compactness=compactness)
+    assert video.segment_superpixels(GOOD, compactness=video.MIN_COMPACTNESS).min() == 1
+
+
+def test_segment_contrast_takes_any_label_values():
+    """Huge or uint64 labels give the maps of the same grouping numbered 0, 1, … (no giant bincount)."""
+    rng = np.random.default_rng(9)
+    prev_lab, cur_lab = rgb2lab(rng.random((12, 14, 3))), rgb2lab(rng.random((12, 14, 3)))
+    labels = rng.integers(0, 6, (12, 14))
+    expected = video.segment_contrast(prev_lab, cur_lab, labels, labels, sigma=3.0)
+    huge = labels.astype(np.int64) << 50
+    as_uint64 = labels.astype(np.uint64) + np.uint64(2**63)
+    np.testing.assert_array_equal(video.segment_contrast(prev_lab, cur_lab, huge, as_uint64, sigma=3.0), expected)
+
+
+def test_video_frames_are_checked_once_and_named_frames():
+    frames, _ = baselines.moving_blob_video(3, shape=(16, 20), radius=2, start=1)
+    nan = frames.copy(); nan[0, 0, 0, 0] = np.nan  # frame 0 is not even computed, but it is checked
+    for method in video.VIDEO_METHODS:
+        with pytest.raises(ValueError, match="frames must not contain NaN or inf"):
+            video.video_saliency(nan, method=method, frame_indices=[2])
+        with pytest.raises(ValueError, match=r"frames must have values in \[0, 1\]"):
+            video.video_saliency(frames * 255, method=method)
+        with pytest.raises(TypeError, match="frames must be uint8, uint16, bool or floating"):
+            video.video_saliency(frames.astype(np.int64), method=method)
+        with pytest.raises(TypeError, match="frames must have a numeric dtype"):
+            video.video_saliency(np.full(frames.shape, "a"), method=method)
+        with pytest.raises(ValueError, match="frames must not be empty"):
+            video.video_saliency(frames[:0], method=method)
+        with pytest.raises(TypeError, match="frames must be a numpy array"):
+            video.video_saliency(frames.tolist(), method=method)
+    as_uint8 = np.round(frames * 255).astype(np.uint8)  # integer frames: scaled by their dtype, frame by frame
+    np.testing.assert_array_equal(video.video_saliency(as_uint8, method="difference"),
+                                  video.video_saliency(as_uint8.astype(np.float32) / 255, method="difference"))
+
+
+def test_video_frame_indices_are_integers_in_range():
+    frames, _ = baselines.moving_blob_video(3, shape=(16, 20), radius=2, start=1)
+    in_range = r"frame_indices must hold integers in 1 … 2 \(the video has 3 frames\)"
+    with pytest.raises(ValueError, match=in_range + ", got 3"):
+        video.video_saliency(frames, frame_indices=[3])
+    with pytest.raises(ValueError, match=r"frame_indices must hold integers in 1 … 2 .*got -1"):
+        video.video_saliency(frames, frame_indices=[-1])
+    for bad in ([1.0], [float("nan")], [True], ["1"], np.array([1.5])):
+        with pytest.raises(TypeError, match="frame_indices must hold integers in 1 … 2"):
+            video.video_saliency(frames, frame_indices=bad)
+    for bad in (3, np.int64(2), 2.5, "12", b"12", {1: 2}, object(), np.array(2)):
+        with pytest.raises(TypeError, match="frame_indices must be an iterable of integers"):
+            video.video_saliency(frames, frame_indices=bad)
+    expected = video.video_saliency(frames, method="difference", frame_indices=[1, 2])
+    for same in ((1, 2), np.array([1, 2]), iter([2, 1]), range(1, 3), [np.int32(1), np.uint8(2)]):
+        np.testing.assert_array_equal(video.video_saliency(frames, method="difference", frame_indices=same), expected)
+
+
+def test_score_video_checks_masks_and_frame_indices_before_the_metrics():
+    frames, masks = baselines.moving_blob_video(3, shape=(16, 20), radius=2, start=1)
+    maps = np.zeros((3, 16, 20))
+    with pytest.raises(TypeError, match="masks must be a numpy array"):
+        video.score_video(maps, masks.tolist(), [1])
+    with pytest.raises(ValueError, match=r"masks must be boolean or non-negative \(pixels > 0 mark the object\)"):
+        video.score_video(maps, -1.0 * masks, [1])
+    with pytest.raises(ValueError, match="masks must not contain NaN or inf"):
+        video.score_video(maps, np.where(masks, np.nan, 0.0), [1])
+    with pytest.raises(TypeError, match="masks must be real"):
+        video.score_video(maps, masks.astype(complex), [1])
+    with pytest.raises(ValueError, match=r"masks\[1\] marks every pixel"):
+        video.score_video(maps, np.ones_like(masks), [1])
+    with pytest.raises(ValueError, match=r"frame_indices must hold integers in 0 … 2 .*got 3"):
+        video.score_video(maps, masks, [3])
+    with pytest.raises(ValueError, match=r"frame_indices must hold integers in 0 … 2 .*got -1"):
+        video.score_video(maps, masks, [-1])
+    with pytest.raises(TypeError, match=r"frame_indices must hold integers in 0 … 2 .*got nan"):
+        video.score_video(maps, masks, [float("nan")])
+    with pytest.raises(TypeError, match="frame_indices must be an iterable of integers, got NoneType"):
+        video.score_video(maps, masks, None)
+    # numbers > 0 mark the object, as metrics reads a fixation map: the scores of the bool mask
+    expected = video.score_video(frames[..., 0], masks, [1, 2])
+    assert video.score_video(frames[..., 0], masks.astype(np.uint8) * 255, np.array([1, 2])) == expected
+    assert video.score_video(frames[..., 0], masks * 0.5, (1, 2)) == expected
