@@ -492,7 +492,7 @@ def test_self_study_build_adds_a_collapsed_solution_after_each_stub(tmp_path, co
     assert markup.check_markup(written) == []
 
 
-@pytest.mark.parametrize("path", REAL_NOTEBOOKS, ids=[p.stem[:2] for p in REAL_NOTEBOOKS])
+@pytest.mark.parametrize("path", REAL_NOTEBOOKS, ids=[p.stem.split("_")[0] for p in REAL_NOTEBOOKS])
 def test_the_student_build_fails_exactly_its_exercise_tests(tmp_path, path):
     """Every notebook: the student build (stubs) fails each test cell and nothing else.
 
@@ -801,7 +801,7 @@ def _used_names(source: str) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-@pytest.mark.parametrize("path", REAL_NOTEBOOKS, ids=[p.stem[:2] for p in REAL_NOTEBOOKS])
+@pytest.mark.parametrize("path", REAL_NOTEBOOKS, ids=[p.stem.split("_")[0] for p in REAL_NOTEBOOKS])
 def test_no_cell_but_its_tests_depends_on_an_exercise_answer(path):
     """Every notebook, statically: what a solution cell defines is used only by the test cells
     that follow it, so an unanswered exercise fails its own tests and nothing else."""
