@@ -82,7 +82,8 @@ COURSE = sorted([*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "apps").glob("*
 def test_init_creates_the_folder_and_copies_the_course(tmp_path, capsys):
     target = tmp_path / "new" / "course"
     assert cli.main(["init", str(target)]) == 0
-    assert f"copied 11 notebook(s) to {target}" in capsys.readouterr().out
+    count = len(course_files.course_notebooks())
+    assert f"copied {count} notebook(s) to {target}" in capsys.readouterr().out
     assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in COURSE)
     for source in COURSE:
         assert (target / source.name).read_bytes() == source.read_bytes()
@@ -98,7 +99,8 @@ def test_init_leaves_identical_files_alone_and_keeps_changed_ones(tmp_path, caps
     os.utime(identical, (1_000_000_000, 1_000_000_000))
     assert cli.main(["init", str(target)]) == 0
     out = capsys.readouterr().out
-    assert "copied 0 notebook(s)" in out and "10 already up to date" in out
+    count = len(course_files.course_notebooks())
+    assert "copied 0 notebook(s)" in out and f"{count - 1} already up to date" in out
     assert "kept 1 notebook(s) that differ from the course's (--force overwrites them): 00_what_is_saliency.ipynb" in out
     assert changed.read_text() == "my work"
     assert identical.stat().st_mtime == 1_000_000_000  # not rewritten
@@ -153,6 +155,7 @@ def test_source_folder_defaults(tmp_path, monkeypatch):
 def test_student_outside_a_clone_builds_from_the_installed_notebooks(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["student", "--out", "student"]) == 0
-    assert "wrote 10 student notebook(s) to student" in capsys.readouterr().out
+    count = len([p for p in course_files.course_notebooks() if p.parent.name != "apps"])
+    assert f"wrote {count} student notebook(s) to student" in capsys.readouterr().out
     assert sorted(p.name for p in (tmp_path / "student").glob("*.ipynb")) == [
         p.name for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
