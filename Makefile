@@ -44,7 +44,8 @@ test: install
 	@if [ -n "$(CHROMIUM)" ]; then $(MAKE) --no-print-directory test-browser; \
 	else echo "Chromium not found: skipping make test-browser (apt-get install chromium)"; fi
 
-# JupyterLab + headless Chromium: run a notebook, move a slider; screenshots in build/browser/.
+# JupyterLab + headless Chromium: run every notebook, drag its first slider; then the voila app.
+# Screenshots in build/browser/.
 test-browser: install
 	CHROMIUM="$(CHROMIUM)" $(PY) -m pytest tests/browser -p no:cacheprovider -rsP
 
