@@ -54,14 +54,15 @@ class Sandbox:
     def command(self, argv: list[str], *, writable: list[str], workdir: str) -> list[str]:
         """``argv`` run inside bubblewrap, with ``writable`` folders bound read-write."""
         home = os.path.expanduser("~")
-        needed = {os.path.realpath(path) for path in (sys.prefix, sys.base_prefix, sys.exec_prefix,
-                                                      os.path.dirname(os.path.dirname(__file__)))}
         options = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
         if home not in ("/", ""):
             options += ["--tmpfs", home]
-        for path in sorted(needed):  # the Python that runs the kernel, wherever it lives
-            if path == home or path.startswith(home + os.sep) or path.startswith("/tmp" + os.sep):
-                options += ["--ro-bind", path, path]
+        bound: list[str] = []
+        for path in _python_paths():  # what the kernel's Python needs, if /tmp or the home hid it
+            hidden = any(path == top or path.startswith(top + os.sep) for top in (home, "/tmp"))
+            if hidden and not any(path.startswith(parent + os.sep) for parent in bound):
+                options += ["--ro-bind", path, path]  # a folder inside it comes along, symbolic links too
+                bound.append(path)
         for path in self.hide:
             if os.path.isdir(path):
                 options += ["--tmpfs", os.path.realpath(path)]
@@ -73,6 +74,24 @@ class Sandbox:
                     # namespace it never is; --die-with-parent does that job instead.
                     "--unsetenv", "JPY_PARENT_PID", "--"]
         return options + ["prlimit", f"--data={self.memory_bytes}", "--", *argv]
+
+
+def _python_paths() -> list[str]:
+    """The folders this Python runs from and imports from, as given and resolved, parents first.
+
+    A kernel runs the grader's own interpreter (the kernel spec names it), so
+    its prefix, its executable's folder, every ``sys.path`` entry (the
+    ``PYTHONPATH`` of a clone included) and the course package must stay
+    visible where ``/tmp`` or the home folder is replaced by an empty one.
+    """
+    course_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(sys.executable), course_root,
+                  *(entry for entry in sys.path if entry)]
+    paths = set()
+    for path in candidates:
+        if os.path.isdir(path):
+            paths.update({os.path.abspath(path), os.path.realpath(path)})
+    return sorted(paths)
 
 
 @functools.lru_cache(maxsize=1)
