@@ -25,7 +25,7 @@ from pathlib import Path
 from course_lib.classroom.markup import as_path, is_test, notebook_paths, parse_notebook
 from course_lib.classroom.runner import HEADLESS_ENV
 from course_lib.classroom.scoring import (
-    DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT, CheckResult, NotebookGrade, check_options, grade_notebook,
+    DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT, NotebookGrade, check_options, grade_notebook,
 )
 
 CACHE_NAME = ".course_progress.json"
@@ -74,12 +74,6 @@ def _load_cache(path: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _from_cache(entry: dict) -> NotebookGrade:
-    grade = NotebookGrade(**{key: value for key, value in entry.items() if key != "checks"})
-    grade.checks = [CheckResult(**check) for check in entry.get("checks", [])]
-    return grade
 
 
 def _print(grade: NotebookGrade, cached: bool) -> None:
@@ -152,7 +146,7 @@ def progress(
         entry = cache.get(path.name)
         if use_cache and isinstance(entry, dict) and entry.get("key") == key:
             try:
-                grade = _from_cache(entry["grade"])
+                grade = NotebookGrade.from_dict(entry["grade"])
             except (KeyError, TypeError):
                 grade = None
             if grade is not None:

@@ -121,6 +121,13 @@ class NotebookGrade:
         """Written answers not scored yet."""
         return [check.name for check in self.checks if check.kind == "answer" and check.points is None]
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "NotebookGrade":
+        """The grade ``dataclasses.asdict`` stored (results folder, progress cache)."""
+        grade = cls(**{key: value for key, value in data.items() if key != "checks"})
+        grade.checks = [CheckResult(**check) for check in data.get("checks", [])]
+        return grade
+
     def failed(self, kind: str) -> list[CheckResult]:
         """The checks of ``kind`` ("test", "output" or "error") that did not pass."""
         return [check for check in self.checks if check.kind == kind and not check.passed]

@@ -34,7 +34,7 @@ from nbformat import NotebookNode
 from course_lib.classroom import reports, runner, sandbox as sandboxes
 from course_lib.classroom.markup import as_path, check_markup, is_test, notebook_paths, parse_notebook
 from course_lib.classroom.scoring import (
-    DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT, CheckResult, NotebookGrade, check_options, grade_one,
+    DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT, NotebookGrade, check_options, grade_one,
 )
 
 RESULTS_NAME = ".results"
@@ -89,12 +89,6 @@ def grade_job(submission: bytes | str, source: bytes, *, student: str, notebook:
     grade = runner.run_coroutine(grade_one(item, source_nb, student=student, notebook=notebook,
                                            sandbox=box, check_outputs=True, **options))
     return {"grade": asdict(grade), "sandbox": sandbox_line}
-
-
-def _grade_from_dict(data: dict[str, Any]) -> NotebookGrade:
-    grade = NotebookGrade(**{key: value for key, value in data.items() if key != "checks"})
-    grade.checks = [CheckResult(**check) for check in data["checks"]]
-    return grade
 
 
 def _digest(data: bytes | str) -> str:
@@ -320,7 +314,7 @@ def grade_submissions(
     finally:
         if bar is not None:
             bar.close()
-    grades = sorted((_grade_from_dict(result["grade"]) for result in results.values()),
+    grades = sorted((NotebookGrade.from_dict(result["grade"]) for result in results.values()),
                     key=lambda grade: (grade.student, grade.notebook))
     reports.apply_manual_scores(grades, scores)
     reports.write_gradebook(grades, out)
