@@ -122,17 +122,19 @@ def _seconds(fn: Callable, x: torch.Tensor, t: torch.Tensor) -> float:
     return time.perf_counter() - start
 
 
-def run(batch: int = 32, repeats: int = 5, methods: list[str] | None = None) -> None:
+def run(batch: int = 32, repeats: int = 5, methods: list[str] | None = None) -> dict[str, tuple[float, float | None]]:
+    """Method -> (course_lib ms/img, Captum ms/img or None) at one batch size, printed as a table."""
     model = models.load_model("shapes-cnn")
     data = datasets.make_split(batch, split="test")
     x, target = images.to_tensor(data.images), torch.as_tensor(data.labels)
     ours = course_methods(model)
-    rows = G._chunk_rows(None, x)
+    rows = G.chunk_rows(None, x)
     theirs = captum_methods(model, batch, rows)
     names = [name for name in ours if methods is None or any(m in name for m in methods)]
     header = f"{'method':<26} {'course_lib ms/img':>18} {'captum ms/img':>14} {'ratio':>6}"
     print(header)
     print("-" * len(header))
+    results: dict[str, tuple[float, float | None]] = {}
     for name in names:
         pair = [ours[name]] + ([theirs[name]] if theirs else [])
         times: list[list[float]] = [[] for _ in pair]
@@ -145,31 +147,46 @@ def run(batch: int = 32, repeats: int = 5, methods: list[str] | None = None) -> 
         ms = [1e3 * statistics.median(t) / batch for t in times]
         if theirs:
             print(f"{name:<26} {ms[0]:>18.2f} {ms[1]:>14.2f} {ms[0] / ms[1]:>6.2f}", flush=True)
+            results[name] = (ms[0], ms[1])
         else:
             print(f"{name:<26} {ms[0]:>18.2f} {'—':>14} {'—':>6}", flush=True)
+            results[name] = (ms[0], None)
     print(
         f"median of {repeats} interleaved calls after a warm-up; batch {batch} of 3x64x64 held-out images; "
         f"float32 CPU; torch {torch.__version__}, {torch.get_num_threads()} threads; "
-        f"{rows} rows per model call in the batched methods"
+        f"{rows} rows per model call in the batched methods\n"
     )
     if theirs is None:
         print("captum is not installed (pip install 'captum>=0.7'): only course_lib was timed")
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch", type=int, default=32, help="images per call (default 32)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed calls per method (default 5)")
+    parser.add_argument("--batch", type=int, nargs="+", default=[32, 1], help="images per call (default: 32, then 1)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed calls per method (default 5; 3x that at batch 1)")
+    parser.add_argument("--runs", type=int, default=1, help="repeat everything; a last table gives median ratios")
     parser.add_argument("--quick", action="store_true", help="batch 8, 1 repeat: a smoke run")
     parser.add_argument("--methods", nargs="*", help="only methods whose name contains one of these")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's); 1 is steadier on a busy CPU")
     args = parser.parse_args()
     if args.quick:
-        args.batch, args.repeats = 8, 1
+        args.batch, args.repeats = [8], 1
     if args.threads:
         torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore", module="captum")  # "required_grads has been set automatically", …
-    run(batch=args.batch, repeats=args.repeats, methods=args.methods)
+    ratios: dict[tuple[int, str], list[float]] = {}
+    for _ in range(args.runs):
+        for batch in args.batch:
+            repeats = args.repeats * 3 if batch == 1 else args.repeats  # one image: shorter calls, more noise
+            for name, (ours, theirs) in run(batch=batch, repeats=repeats, methods=args.methods).items():
+                if theirs is not None:
+                    ratios.setdefault((batch, name), []).append(ours / theirs)
+    if args.runs > 1 and ratios:
+        print(f"ratio course_lib / captum, median of {args.runs} runs (each run's ratio after it)")
+        for (batch, name), values in ratios.items():
+            per_run = " ".join(f"{v:.2f}" for v in values)
+            print(f"batch {batch:<3} {name:<26} {statistics.median(values):6.2f}   {per_run}")
 
 
 if __name__ == "__main__":

@@ -19,14 +19,29 @@ Timings on small shared machines drift by 10–25 % from one run to the next
 (the two-thread model more than single-threaded FineGrained): run it a few
 times and compare medians; ``--rounds`` raises the number of timed calls.
 Tests never assert times; this script only prints.
+
+``--busy`` keeps one core loaded (a process spinning in a pure-Python loop)
+during every timing, as on a shared machine or a laptop with a browser
+busy; ``--runs N`` repeats the whole measurement N times and prints each
+run's ratios and their median.  The ``1 thread`` rows run in a child
+process pinned to one core (``os.sched_setaffinity``): the model then runs
+single-threaded, as on a JupyterHub that gives each student one core, and
+FineGrained (single-threaded anyway) is timed beside it in that child.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
+import json
+import multiprocessing
 import os
 import platform
+import statistics
+import subprocess
+import sys
+import time
 
 import cv2
 import numpy as np
@@ -51,22 +66,17 @@ def widget_redraw_ms() -> float:
         return timing.median_ms(explorer.update, repeat=5, warmup=1)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--rounds", type=int, default=6, help="rounds of 10 timed calls per method at 640x480 (a third at 1080p)"
-    )
-    args = parser.parse_args()
+def time_methods(rounds: int) -> list[tuple[str, str, float]]:
+    """(method, size, median ms) of every row, FineGrained first at each size."""
     photo = images.load_image("astronaut")
     fine_grained = cv2.saliency.StaticSaliencyFineGrained_create()
     spectral = cv2.saliency.StaticSaliencySpectralResidual_create()
-
     rows = []
     for height, width in SIZES:
         image = cv2.resize(photo, (width, height), interpolation=cv2.INTER_LINEAR)
         bgr = images.to_opencv(image)
         size = f"{width}x{height}"
-        rounds = args.rounds if height * width <= 640 * 480 else max(1, args.rounds // 3)
+        size_rounds = rounds if height * width <= 640 * 480 else max(1, rounds // 3)
         calls = {
             "OpenCV FineGrained": functools.partial(fine_grained.computeSaliency, bgr),
             "OpenCV SpectralResidual": functools.partial(spectral.computeSaliency, bgr),
@@ -75,18 +85,91 @@ def main() -> None:
                 itti_koch.saliency_map, image, colour_level=1
             ),
         }
-        times = timing.interleaved_median_ms(calls, rounds=rounds, block=10, warmup=3)
-        reference = times["OpenCV FineGrained"]
-        rows += [(name, size, ms, reference / ms) for name, ms in times.items()]
+        times = timing.interleaved_median_ms(calls, rounds=size_rounds, block=10, warmup=3)
+        rows += [(name, size, ms) for name, ms in times.items()]
+    return rows
 
-    print(f"{'method':36s} {'size':>10s} {'median ms':>10s} {'x faster than FineGrained':>26s}")
-    for method, size, ms, ratio in rows:
-        print(f"{method:36s} {size:>10s} {ms:10.2f} {ratio:25.1f}x")
-    redraw_ms = widget_redraw_ms()
-    print(f"{'itti_koch_explorer redraw (astronaut)':36s} {'512x512':>10s} {redraw_ms:10.2f} {'-':>26s}")
+
+def one_thread_rows(rounds: int) -> list[tuple[str, str, float]]:
+    """The paper model and FineGrained at 640x480 in a child pinned to one core."""
+    if not hasattr(os, "sched_setaffinity"):
+        return []
+    core = min(os.sched_getaffinity(0))
+    child = subprocess.run(
+        [sys.executable, __file__, "--child-one-thread", "--rounds", str(rounds)],
+        preexec_fn=lambda: os.sched_setaffinity(0, {core}),
+        capture_output=True, text=True, check=True,
+    )
+    return [tuple(json.loads(line)) for line in child.stdout.splitlines() if line.startswith("[")]
+
+
+@contextlib.contextmanager
+def busy_core(enabled: bool):
+    """Keep one core loaded by a spinning process while the block runs."""
+    if not enabled:
+        yield
+        return
+    spinner = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
+    spinner.start()
+    try:
+        time.sleep(0.5)  # let it start spinning before the timing begins
+        yield
+    finally:
+        spinner.terminate()
+        spinner.join()
+
+
+def _spin() -> None:
+    while True:
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--rounds", type=int, default=6, help="rounds of 10 timed calls per method at 640x480 (a third at 1080p)"
+    )
+    parser.add_argument("--runs", type=int, default=1, help="repeat the whole measurement; medians of the ratios")
+    parser.add_argument("--busy", action="store_true", help="keep one core loaded by another process while timing")
+    parser.add_argument("--child-one-thread", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_one_thread:
+        cv2.setNumThreads(1)
+        for name, size, ms in time_methods(args.rounds):
+            if size == "640x480" and name in ("OpenCV FineGrained", "Itti-Koch 42 maps (paper)"):
+                print(json.dumps([f"{name}, 1 thread", size, ms]))
+        return
+
+    runs = []
+    with busy_core(args.busy):
+        for _ in range(args.runs):
+            rows = time_methods(args.rounds) + one_thread_rows(args.rounds)
+            runs.append(rows)
+    # ratio to the FineGrained row of the same size and threading in the same run
+    ratios: dict[tuple[str, str], list[float]] = {}
+    millis: dict[tuple[str, str], list[float]] = {}
+    for rows in runs:
+        reference = {}
+        for name, size, ms in rows:
+            if name.startswith("OpenCV FineGrained"):
+                reference[(size, name.endswith("1 thread"))] = ms
+        for name, size, ms in rows:
+            ratios.setdefault((name, size), []).append(reference[(size, name.endswith("1 thread"))] / ms)
+            millis.setdefault((name, size), []).append(ms)
+
+    print(f"{'method':42s} {'size':>10s} {'median ms':>10s} {'x faster than FineGrained':>26s}  per run")
+    for (name, size), values in ratios.items():
+        per_run = " ".join(f"{v:.1f}" for v in values)
+        print(f"{name:42s} {size:>10s} {statistics.median(millis[(name, size)]):10.2f} "
+              f"{statistics.median(values):25.1f}x  {per_run}")
+    with busy_core(args.busy):
+        redraw_ms = widget_redraw_ms()
+    print(f"{'itti_koch_explorer redraw (astronaut)':42s} {'512x512':>10s} {redraw_ms:10.2f} {'-':>26s}")
     print(
-        f"\nmedian of {args.rounds} rounds x 10 calls per method (a third at 1080p), "
+        f"\n{args.runs} run(s), each the median of {args.rounds} rounds x 10 calls per method (a third at 1080p), "
         "methods in alternating blocks, 3 warm-up calls per block;\n"
+        f"ratios to FineGrained of the same size and threading in the same run, median over runs; "
+        f"{'one core kept busy by another process; ' if args.busy else ''}"
         f"{os.cpu_count()} CPU cores, "
         f"{cv2.getNumThreads()} OpenCV threads, {platform.processor() or platform.machine()}, "
         f"numpy {np.__version__}, OpenCV {cv2.__version__}."
