@@ -18,7 +18,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # only when one is installed.
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 
-.PHONY: install lab app test test-browser bench student grade clean
+.PHONY: install lab app test test-browser bench student grade clean set-repository
 
 install: $(STAMP)
 
@@ -63,3 +63,11 @@ grade: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+# Publishing the course under a GitHub account: make set-repository REPO=owner/name writes the
+# repository into the pip URL, the Binder and Colab links and every notebook's set-up cell
+# (course_lib.course_files.REPOSITORY; tests/test_course_files.py checks that all copies agree).
+set-repository:
+	@test -n "$(REPO)" || { echo "usage: make set-repository REPO=owner/name"; exit 1; }
+	old=$$($(PYTHON) -c "import ast,sys; t=ast.parse(open('course_lib/course_files.py').read()); print(next(n.value.value for n in t.body if isinstance(n, ast.Assign) and n.targets[0].id == 'REPOSITORY'))"); \
+	sed -i "s#$$old#$(REPO)#g" course_lib/course_files.py pyproject.toml README.md notebooks/*.ipynb

@@ -23,6 +23,31 @@ from typing import NamedTuple
 FOLDERS = ("notebooks", "apps")
 """The folders of the course, in copying order: the eleven notebooks, then the app."""
 
+REPOSITORY = "OWNER/saliency-course"
+"""The course's GitHub repository, ``owner/name``: pip's git URL, the Binder and Colab links.
+
+``make set-repository REPO=owner/name`` writes it here, in ``pyproject.toml``, the README
+and every notebook's set-up cell (tests/test_course_files.py checks that they agree).
+"""
+
+SETUP_CELL = f"""\
+# Set-up: installs the course package where it is missing (Colab); does nothing otherwise.
+try:
+    import course_lib
+except ImportError:
+    import importlib, os, subprocess, sys
+    COURSE = os.environ.get("SALIENCY_COURSE_SOURCE", "saliency-course @ git+https://github.com/{REPOSITORY}")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", COURSE], check=True)
+    importlib.invalidate_caches()
+    import course_lib"""
+"""The first code cell of every notebook, verbatim.
+
+Where ``course_lib`` imports (a clone after ``make``, a pip install, a hub, Binder) it does
+nothing; elsewhere (Colab) it pip-installs the package from GitHub, or from
+``SALIENCY_COURSE_SOURCE`` (a wheel's path, a mirror's URL) when that is set.  It cannot
+import anything from the course, since it runs before the course exists, so it is plain text.
+"""
+
 
 def course_folder(kind: str) -> Path:
     """The folder holding the course's ``kind`` notebooks.

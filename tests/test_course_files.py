@@ -59,3 +59,23 @@ def test_copy_course_report(tmp_path):
 def test_errors_name_the_argument(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_every_notebook_starts_with_the_set_up_cell_and_the_repository_agrees_everywhere():
+    import tomllib
+
+    import nbformat
+
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted(course_files.course_folder("notebooks").glob("*.ipynb")):  # not the voila app
+        cells = nbformat.read(path, as_version=4).cells
+        first_code = next(cell for cell in cells if cell.cell_type == "code")
+        assert first_code.source == course_files.SETUP_CELL, path.name
+    readme = (root / "README.md").read_text()
+    assert f"```python\n{course_files.SETUP_CELL}\n```" in readme
+    repository = course_files.REPOSITORY
+    assert f"https://mybinder.org/v2/gh/{repository}/HEAD" in readme
+    assert f"https://colab.research.google.com/github/{repository}/blob/main/notebooks/" in readme
+    assert f"git+https://github.com/{repository}\"" in readme
+    urls = tomllib.loads((root / "pyproject.toml").read_text())["project"]["urls"]
+    assert urls["Repository"] == f"https://github.com/{repository}"

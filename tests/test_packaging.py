@@ -20,6 +20,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from course_lib import course_files
 from course_lib.classroom import runner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,3 +147,27 @@ def test_init_and_notebooks_run_from_the_installed_copy(installed, tmp_path):
         last = executed.cells[-1].outputs
         assert last[0]["text"].strip() == str(packaged / "__init__.py"), name
 
+
+
+def test_setup_cell_installs_the_package_only_where_it_is_missing(wheel, tmp_path):
+    """Every notebook's first code cell, run where ``course_lib`` is missing (as on Colab)."""
+    site_packages = Path(pytest.__file__).resolve().parents[1]  # this environment's dependencies
+    target = tmp_path / "site"
+    target.mkdir()
+    cell = course_files.SETUP_CELL + "\nprint(course_lib.__file__)"
+    env = {**os.environ, "SALIENCY_COURSE_SOURCE": str(wheel), "PIP_TARGET": str(target),
+           "PIP_NO_DEPS": "1", "PIP_NO_INDEX": "1", "PYTHONPATH": f"{target}{os.pathsep}{site_packages}"}
+    # -S skips the .pth files, so the clone's editable install is invisible and the import fails
+    missing = subprocess.run([sys.executable, "-S", "-c", "import course_lib"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode != 0 and "No module named 'course_lib'" in missing.stderr
+    run = subprocess.run([sys.executable, "-S", "-c", cell], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == str(target / "course_lib" / "__init__.py")
+    # where course_lib imports, the cell installs nothing (a source that cannot exist is never read)
+    present = subprocess.run([sys.executable, "-c", cell], cwd=ROOT,
+                             env={**env, "SALIENCY_COURSE_SOURCE": str(tmp_path / "no-such.whl")},
+                             capture_output=True, text=True, timeout=60)
+    assert present.returncode == 0, present.stderr
+    assert present.stdout.strip() == str(ROOT / "course_lib" / "__init__.py")
