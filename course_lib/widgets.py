@@ -822,6 +822,8 @@ def video_saliency_explorer(
     start = with_object[0] if frame is None else frame
 
     def hit(saliency: np.ndarray, t: int) -> str:
+        if not masks[t].any():  # before the object appears: nothing to point at
+            return "no object in this frame"
         return "peak on object" if metrics.pointing_game(saliency, masks[t], tolerance=0) else "peak off object"
 
     def draw(axes: list[Axes], t: int, region_size: int) -> None:

@@ -384,6 +384,11 @@ def test_video_saliency_explorer_builds_with_frame_and_superpixel_sliders():
     assert [child.description for child in explorer.children[:2]] == ["frame t", "superpixel s"]
     explorer.children[1].value = 6
     assert explorer.figure.axes[1].get_title().startswith("superpixel contrast, s = 6")
+    # frames before the object appears have nothing to point at: said, not an error
+    # (the real-browser test found the slider raising there)
+    explorer.children[0].value = 2
+    titles = [ax.get_title() for ax in explorer.figure.axes]
+    assert titles[0] == "frame 2" and all(title.endswith("no object in this frame") for title in titles[1:4])
     with pytest.raises(ValueError, match="masks must mark an object"):
         widgets.video_saliency_explorer(frames, np.zeros_like(masks))
     plt.close("all")
