@@ -638,8 +638,7 @@ def load_model(
     names = (SHIPPED_NAME, *IMAGENET_MODELS)
     if name not in names:
         raise ValueError(f"name must be one of {names}, got {name!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+    timeout = check_positive(timeout, name="timeout")  # seconds; numpy scalars too
     if name == SHIPPED_NAME:
         return _load_shipped(name, directory)
     loaded = _load_imagenet(name, allow_download=allow_download, timeout=float(timeout))

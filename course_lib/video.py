@@ -145,11 +145,11 @@ def _check_frame_indices(frame_indices: object, *, first: int, n_frames: int) ->
     return [int(t) for t in items]
 
 
-def _check_masks(masks: object, *, like: np.ndarray) -> npt.NDArray[np.bool_]:
+def _check_masks(masks: object, *, like: np.ndarray, like_name: str = "maps") -> npt.NDArray[np.bool_]:
     """Object masks of the shape of ``like`` as bool: True or a value > 0 marks the object."""
     array = check_array(masks, name="masks")
     if array.shape != like.shape:
-        raise ValueError(f"masks must have the shape of maps {like.shape}, got {array.shape}")
+        raise ValueError(f"masks must have the shape of {like_name} {like.shape}, got {array.shape}")
     if array.dtype == bool:
         return array
     values = check_map(array, ndim=(3,), name="masks")  # real and finite
@@ -661,3 +661,51 @@ def score_video(
         scores["nss"].append(metrics.nss(maps_array[t], masks_array[t]))
         scores["auc_judd"].append(metrics.auc_judd(maps_array[t], masks_array[t]))
     return {name: float(np.mean(values)) for name, values in scores.items()}
+
+
+def absorption_frame(motion: npt.ArrayLike, masks: npt.ArrayLike, start: int) -> int | None:
+    """First frame, from ``start`` on, at which a motion map shows none of the object.
+
+    .. math:: t^\\ast = \\min \\{\\, t \\ge t_0 : M_t \\ne \\emptyset,\\ S_t(x) = 0 \\ \\forall x \\in M_t \\,\\}
+
+    A background-subtraction model such as BinWang (``baselines.opencv_motion_saliency``)
+    learns whatever stays still: an object that stops is absorbed into the background
+    after some frames (notebook 05b, §3).  This finds that frame.
+
+    Parameters
+    ----------
+    motion : ndarray, shape (T, H, W)
+        One map per frame, 0 where the model sees background.
+    masks : ndarray of bool, shape (T, H, W)
+        Where the object is (numbers > 0 mark it too).
+    start : int
+        t₀, in 0 … T − 1: the first frame to look at (e.g. the one where the
+        object appears or stops).
+
+    Returns
+    -------
+    int or None
+        t*, or None if the object is foreground (somewhere) in every frame from
+        ``start`` on.  Frames whose mask is empty (no object) are skipped.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``motion`` is not a (T, H, W) array of finite numbers, ``masks`` is not
+        boolean (or non-negative numbers) of the same shape, or ``start`` is not an
+        integer in 0 … T − 1; the message names the argument.
+
+    Examples
+    --------
+    >>> masks = np.zeros((4, 1, 3), dtype=bool); masks[1:, 0, 1] = True
+    >>> motion = np.zeros((4, 1, 3)); motion[1:3, 0, 1] = 1.0  # foreground in frames 1 and 2
+    >>> absorption_frame(motion, masks, start=1), absorption_frame(motion[:3], masks[:3], start=1)
+    (3, None)
+    """
+    maps = check_map(motion, ndim=(3,), name="motion")
+    object_masks = _check_masks(masks, like=maps, like_name="motion")
+    first = check_count(start, name="start", minimum=0, maximum=maps.shape[0] - 1)
+    for t in range(first, maps.shape[0]):
+        if object_masks[t].any() and not maps[t][object_masks[t]].any():
+            return t
+    return None

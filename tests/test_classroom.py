@@ -906,9 +906,20 @@ def test_an_external_scheduler_grades_and_survives_a_killed_worker(graded, cours
                                    "--source", str(course / "source"), "--out", str(out), "--timeout", str(TIMEOUT),
                                    "--scheduler", address], cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
         assert _wait_for(lambda: len(list((out.parent / ".results").rglob("*.json"))) >= 1, 180)
+        in_flight = _sandboxed_kernels()
         os.killpg(first.pid, signal.SIGKILL)  # its notebooks in flight go to the other worker
         assert grader.wait(timeout=600) == 0, (tmp_path / "dask.log").read_text()[-3000:]
+        # the killed worker's sandboxed kernels died with it (bwrap --die-with-parent: the kernel is
+        # in its own session, so the signal to the worker's process group does not reach it), and
+        # the other worker shut its own down: nothing is left while the workers still run
+        assert _wait_for(lambda: not _sandboxed_kernels(), 30), (in_flight, _sandboxed_kernels())
     assert _rows(out) == expected
+
+
+def _sandboxed_kernels() -> list[str]:
+    """Command lines of the kernels running inside bubblewrap now."""
+    listing = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout.splitlines()
+    return [line for line in listing if line.startswith("bwrap ") and "ipykernel" in line]
 
 
 @pytest.mark.skipif(not HAS_BWRAP, reason="the sandbox needs bubblewrap (apt-get install bubblewrap)")

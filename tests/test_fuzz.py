@@ -231,6 +231,9 @@ SPECS: list[tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = [
     (video.score_video, lambda: (lambda frames, masks: {"maps": frames[..., 0], "masks": masks,
                                                         "frame_indices": [1, 2]})(
         *baselines.moving_blob_video(3, shape=(24, 32), radius=3, start=0))),
+    (video.absorption_frame, lambda: (lambda frames, masks: {"motion": frames[..., 0], "masks": masks,
+                                                             "start": 1})(
+        *baselines.moving_blob_video(3, shape=(24, 32), radius=3, start=0))),
     # metrics
     (metrics.auc_judd, lambda: {"saliency": _map(), "fixations": _binary()}),
     (metrics.auc_borji, lambda: {"saliency": _map(), "fixations": _binary(), "n_splits": 5, "step": 0.1, "seed": 0}),

@@ -180,8 +180,12 @@ def test_download_writes_atomically_and_checks_the_hash(tmp_path):
 def test_load_model_errors(tmp_path):
     with pytest.raises(ValueError, match=r"name must be one of \('shapes-cnn', 'resnet18'"):
         models.load_model("alexnet")
-    with pytest.raises(ValueError, match="timeout must be a number of seconds > 0, got 0"):
+    with pytest.raises(ValueError, match="timeout must be a finite number > 0, got 0"):
         models.load_model(timeout=0)
+    with pytest.raises(TypeError, match="timeout must be a number, got str"):
+        models.load_model(timeout="10")
+    for seconds in (np.float32(5), np.int64(5)):  # numpy scalars are numbers too
+        assert models.load_model(timeout=seconds).classes[0] == "disk"
     with pytest.raises(FileNotFoundError, match="no metadata for model 'shapes-cnn'"):
         models.load_model(directory=tmp_path)
     (tmp_path / "shapes-cnn.json").write_text(json.dumps({"classes": []}))

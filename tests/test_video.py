@@ -423,3 +423,35 @@ def test_score_video_checks_masks_and_frame_indices_before_the_metrics():
     expected = video.score_video(frames[..., 0], masks, [1, 2])
     assert video.score_video(frames[..., 0], masks.astype(np.uint8) * 255, np.array([1, 2])) == expected
     assert video.score_video(frames[..., 0], masks * 0.5, (1, 2)) == expected
+
+
+def test_absorption_frame_finds_when_binwang_learns_a_still_disk():
+    """Notebook 05b §3: BinWang absorbs a disk that stops; the moving one is never absorbed."""
+    still, still_masks = baselines.moving_blob_video(200, speed=0.0)
+    motion = baselines.opencv_motion_saliency(still)
+    absorbed = video.absorption_frame(motion, still_masks, start=55)
+    assert absorbed is not None and absorbed > 55
+    assert motion[absorbed][still_masks[absorbed]].max() == 0  # nothing of the disk left at t*
+    assert all(motion[t][still_masks[t]].any() for t in range(55, absorbed))  # some of it before
+    moving, moving_masks = baselines.moving_blob_video(80)
+    assert video.absorption_frame(baselines.opencv_motion_saliency(moving), moving_masks, start=55) is None
+
+
+def test_absorption_frame_small_cases_and_errors():
+    masks = np.zeros((5, 2, 2), dtype=bool)
+    masks[2:, 0, 0] = True  # the object exists from frame 2
+    motion = np.zeros((5, 2, 2))
+    assert video.absorption_frame(motion, masks, start=0) == 2  # frames 0, 1 have no object: skipped
+    motion[2:4, 0, 0] = 0.3
+    assert video.absorption_frame(motion, masks, start=0) == 4
+    assert video.absorption_frame(motion, masks.astype(float), start=4) == 4  # numbers mark the object too
+    motion[1, 1, 1] = 1.0  # foreground away from the object does not matter
+    assert video.absorption_frame(motion[:4], masks[:4], start=1) is None
+    with pytest.raises(ValueError, match="start"):
+        video.absorption_frame(motion, masks, start=5)
+    with pytest.raises(TypeError, match="start"):
+        video.absorption_frame(motion, masks, start=1.5)
+    with pytest.raises(ValueError, match="motion"):
+        video.absorption_frame(motion[0], masks, start=0)
+    with pytest.raises(ValueError, match="masks"):
+        video.absorption_frame(motion, masks[:, :1], start=0)
