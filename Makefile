@@ -69,5 +69,5 @@ clean:
 # (course_lib.course_files.REPOSITORY; tests/test_course_files.py checks that all copies agree).
 set-repository:
 	@test -n "$(REPO)" || { echo "usage: make set-repository REPO=owner/name"; exit 1; }
-	old=$$($(PYTHON) -c "import ast,sys; t=ast.parse(open('course_lib/course_files.py').read()); print(next(n.value.value for n in t.body if isinstance(n, ast.Assign) and n.targets[0].id == 'REPOSITORY'))"); \
+	old=$$(sed -n 's/^REPOSITORY = "\(.*\)"$$/\1/p' course_lib/course_files.py); \
 	sed -i "s#$$old#$(REPO)#g" course_lib/course_files.py pyproject.toml README.md notebooks/*.ipynb

@@ -22,7 +22,7 @@ Conventions shared by all of them, as in Captum's ``Saliency``:
   ``x`` (and its ``.grad``) is left alone;
 * they work inside a caller's ``torch.no_grad()`` or ``torch.inference_mode()``;
 * the model sees its input in channels-last memory layout
-  (``torch.channels_last``): oneDNN's CPU convolutions and their backward run
+  (``torch.channels_last``, set in ``_attribution.forward``): oneDNN's CPU convolutions and their backward run
   about a quarter faster on it (``benchmarks/bench_gradients.py``, where this
   put SmoothGrad and IG ahead of Captum).  Results are returned contiguous and
   equal those of the default layout up to float rounding, except where a
@@ -956,8 +956,7 @@ def grad_cam(
     handle = module.register_forward_hook(keep_output)
     try:
         with eval_mode(model), torch.inference_mode(False), torch.enable_grad():
-            # a fresh leaf (x.grad stays untouched), channels-last as in score_gradient
-            inputs = x.detach().clone(memory_format=torch.channels_last).requires_grad_(True)
+            inputs = x.detach().clone().requires_grad_(True)  # a fresh leaf: x.grad stays untouched
             scores = check_scores(forward(model, inputs), x.shape[0])
             if len(captured) != 1:
                 raise ValueError(
@@ -1153,9 +1152,7 @@ def occlusion(
     batch = x.shape[0]
     with eval_mode(model), torch.inference_mode(False), torch.no_grad():
         source = x.detach()
-        # channels-last for the clean and the occluded passes alike, as in score_gradient:
-        # faster CPU convolutions, the same scores up to rounding
-        scores = check_scores(forward(model, source.contiguous(memory_format=torch.channels_last)), batch)  # (B, K)
+        scores = check_scores(forward(model, source), batch)  # (B, K): the clean pass
         indices = target_indices(target, scores)  # (B,)
         clean = scores.gather(1, indices[:, None]).squeeze(1)  # (B,)
         total = torch.zeros_like(source)  # Σ over covering windows of the drop
@@ -1169,7 +1166,7 @@ def occlusion(
                 mask_c[ic][:, :, None, None] * mask_h[ih][:, None, :, None] * mask_w[iw][:, None, None, :]
             )  # (m, C, H, W): the windows of these rows
             occluded = source[example] * (1 - masks) + base[example] * masks  # (m, C, H, W)
-            out = check_scores(forward(model, occluded.contiguous(memory_format=torch.channels_last)), row.numel())
+            out = check_scores(forward(model, occluded), row.numel())
             drop = clean[example] - out.gather(1, indices[example][:, None]).squeeze(1)  # (m,)
             total.index_add_(0, example, drop.view(-1, 1, 1, 1) * masks)
     return total / coverage  # mean over the covering windows
