@@ -140,7 +140,7 @@ def main() -> None:
 
         if not args.skip_term:
             per_notebook = {}
-            for path in sorted(NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb")):  # 05b too
+            for path in sorted(NOTEBOOKS.glob("*.ipynb")):  # every course notebook, 05b too
                 source_dir, submissions = _case(Path(tmp) / "term" / path.stem, path.name, 1)
                 per_notebook[path.name] = _grade(source_dir, submissions, workers=1, scheduler=None,
                                                  sandbox=sandbox_on, timeout=args.timeout)

@@ -66,13 +66,14 @@ def widget_redraw_ms() -> float:
         return timing.median_ms(explorer.update, repeat=5, warmup=1)
 
 
-def time_methods(rounds: int) -> list[tuple[str, str, float]]:
-    """(method, size, median ms) of every row, FineGrained first at each size."""
+def time_methods(rounds: int, sizes: list[tuple[int, int]] = SIZES,
+                 only: tuple[str, ...] | None = None) -> list[tuple[str, str, float]]:
+    """(method, size, median ms) of every row (or of the methods named in ``only``), FineGrained first."""
     photo = images.load_image("astronaut")
     fine_grained = cv2.saliency.StaticSaliencyFineGrained_create()
     spectral = cv2.saliency.StaticSaliencySpectralResidual_create()
     rows = []
-    for height, width in SIZES:
+    for height, width in sizes:
         image = cv2.resize(photo, (width, height), interpolation=cv2.INTER_LINEAR)
         bgr = images.to_opencv(image)
         size = f"{width}x{height}"
@@ -85,6 +86,7 @@ def time_methods(rounds: int) -> list[tuple[str, str, float]]:
                 itti_koch.saliency_map, image, colour_level=1
             ),
         }
+        calls = {name: call for name, call in calls.items() if only is None or name in only}
         times = timing.interleaved_median_ms(calls, rounds=size_rounds, block=10, warmup=3)
         rows += [(name, size, ms) for name, ms in times.items()]
     return rows
@@ -135,9 +137,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.child_one_thread:
         cv2.setNumThreads(1)
-        for name, size, ms in time_methods(args.rounds):
-            if size == "640x480" and name in ("OpenCV FineGrained", "Itti-Koch 42 maps (paper)"):
-                print(json.dumps([f"{name}, 1 thread", size, ms]))
+        for name, size, ms in time_methods(args.rounds, sizes=SIZES[:1],
+                                           only=("OpenCV FineGrained", "Itti-Koch 42 maps (paper)")):
+            print(json.dumps([f"{name}, 1 thread", size, ms]))
         return
 
     runs = []

@@ -916,10 +916,14 @@ def test_an_external_scheduler_grades_and_survives_a_killed_worker(graded, cours
     assert _rows(out) == expected
 
 
+def _running_commands() -> list[str]:
+    """The command line of every process running now."""
+    return subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout.splitlines()
+
+
 def _sandboxed_kernels() -> list[str]:
     """Command lines of the kernels running inside bubblewrap now."""
-    listing = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout.splitlines()
-    return [line for line in listing if line.startswith("bwrap ") and "ipykernel" in line]
+    return [line for line in _running_commands() if line.startswith("bwrap ") and "ipykernel" in line]
 
 
 @pytest.mark.skipif(not HAS_BWRAP, reason="the sandbox needs bubblewrap (apt-get install bubblewrap)")
@@ -959,7 +963,7 @@ def test_hostile_submissions_are_stopped_by_the_sandbox(course, tmp_path):
     with pytest.raises(socket.timeout):
         listener.accept()
     listener.close()
-    assert orphan not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert not any(orphan in line for line in _running_commands())
     pages = "".join(page.read_text(encoding="utf-8") for page in (tmp_path / "out").rglob("*.html"))
     assert "BEGIN SOLUTION" not in pages  # nothing of the source notebook came out
     assert "FileNotFoundError" in by_student["reads_source"].failed("error")[0].message

@@ -67,7 +67,7 @@ def _notebooks() -> list[str]:
     """The notebooks under test: BROWSER_NOTEBOOK (comma-separated names in notebooks/), else all."""
     chosen = os.environ.get("BROWSER_NOTEBOOK", "")
     names = [name.strip() for name in chosen.split(",") if name.strip()]
-    return names or sorted(path.name for path in NOTEBOOK_DIR.glob("[0-9][0-9]*_*.ipynb"))  # 05b too
+    return names or sorted(path.name for path in NOTEBOOK_DIR.glob("*.ipynb"))  # every course notebook, 05b too
 
 
 NOTEBOOKS = _notebooks()
