@@ -439,3 +439,25 @@ def check_tensor(x: object, *, name: str = "x", ndim: int = 4):  # -> torch.Tens
     if not bool(torch.isfinite(x).all()):
         raise ValueError(f"{name} must not contain NaN or inf")
     return x
+
+
+def written_into(result: object, dst: np.ndarray, *, call: str) -> np.ndarray:
+    """``dst``, after checking that the OpenCV call ``call`` wrote its result there.
+
+    A cv2 function given ``dst=`` returns that very array when it wrote into
+    it, and a new array when it did not (OpenCV 5.1 reads a 1×1 array beside a
+    Python scalar as two scalars and returns a 4×1 result, leaving ``dst``
+    untouched).  A scratch map from ``np.empty`` would then leak unwritten
+    memory; here a new result of ``dst``'s shape is copied in and any other
+    raises, so no element of ``dst`` is ever unwritten.
+    """
+    if result is dst:
+        return dst
+    result = np.asarray(result)
+    if result.shape != dst.shape:
+        raise RuntimeError(
+            f"cv2.{call} returned a {result.shape} array instead of writing its {dst.shape} output "
+            "(an OpenCV version that treats this shape differently); please report it"
+        )
+    np.copyto(dst, result)
+    return dst

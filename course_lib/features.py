@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_image, check_map, check_positive
+from course_lib._validation import check_image, check_map, check_positive, written_into
 
 __all__ = [
     "GABOR_FREQUENCY",
@@ -360,20 +360,28 @@ def _opponency_block(
     into preallocated maps rather than numpy: about 2× faster at this size.
     """
     red, green, blue, mask, inverse, red_green, green_tuned, blue_yellow, yellow = workspace.rows(rgb.shape[0])
-    cv2.split(rgb, [red, green, blue])
+    # Array–scalar operations go through numpy: cv2 reads a 1×1 array beside a
+    # Python scalar as two scalars and never writes ``dst`` (OpenCV 5.1).
+    for plane, written in zip((red, green, blue), cv2.split(rgb, [red, green, blue])):
+        written_into(written, plane, call="split")
     # 1.5 / I where I > limit, else 0 (0 / max(I, limit), never 0 / 0)
-    cv2.threshold(mean, limit, 1.5, cv2.THRESH_BINARY, dst=mask)
-    cv2.divide(mask, cv2.max(mean, max(limit, 1e-30), dst=inverse), dst=inverse)
+    written_into(cv2.threshold(mean, limit, 1.5, cv2.THRESH_BINARY, dst=mask)[1], mask, call="threshold")
+    np.maximum(mean, max(limit, 1e-30), out=inverse)
+    written_into(cv2.divide(mask, inverse, dst=inverse), inverse, call="divide")
     # r - (g + b)/2 = 1.5 (r - I): the broadly tuned channels are 1.5 max(x - I, 0);
     # R - G ∝ max(r - I, 0) - max(g - I, 0) = max(r, I) - max(g, I)
-    cv2.max(red, mean, dst=red_green)
-    cv2.max(green, mean, dst=green_tuned)
-    cv2.multiply(cv2.subtract(red_green, green_tuned, dst=red_green), inverse, dst=red_green)
+    written_into(cv2.max(red, mean, dst=red_green), red_green, call="max")
+    written_into(cv2.max(green, mean, dst=green_tuned), green_tuned, call="max")
+    written_into(cv2.subtract(red_green, green_tuned, dst=red_green), red_green, call="subtract")
+    written_into(cv2.multiply(red_green, inverse, dst=red_green), red_green, call="multiply")
     # (r + g)/2 - |r - g|/2 - b = min(r, g) - b
-    cv2.max(cv2.subtract(cv2.min(red, green, dst=yellow), blue, dst=yellow), 0.0, dst=yellow)
-    cv2.max(cv2.subtract(blue, mean, dst=blue_yellow), 0.0, dst=blue_yellow)
-    cv2.addWeighted(blue_yellow, 1.0, yellow, -1.0 / 1.5, 0.0, dst=blue_yellow)
-    cv2.multiply(blue_yellow, inverse, dst=blue_yellow)
+    written_into(cv2.min(red, green, dst=yellow), yellow, call="min")
+    written_into(cv2.subtract(yellow, blue, dst=yellow), yellow, call="subtract")
+    np.maximum(yellow, 0.0, out=yellow)
+    written_into(cv2.subtract(blue, mean, dst=blue_yellow), blue_yellow, call="subtract")
+    np.maximum(blue_yellow, 0.0, out=blue_yellow)
+    written_into(cv2.addWeighted(blue_yellow, 1.0, yellow, -1.0 / 1.5, 0.0, dst=blue_yellow), blue_yellow, call="addWeighted")
+    written_into(cv2.multiply(blue_yellow, inverse, dst=blue_yellow), blue_yellow, call="multiply")
     return mean, red_green, blue_yellow
 
 
@@ -417,7 +425,8 @@ def reduced_intensity_opponency(
         offset = first // 2
         # three 1-channel reduces and a merge at half size beat a full-size merge
         halves = [cv2.pyrDown(plane)[keep_from - offset : keep_to - offset] for plane in planes]
-        cv2.merge(halves, dst=reduced[keep_from:keep_to])
+        rows_out = reduced[keep_from:keep_to]
+        written_into(cv2.merge(halves, dst=rows_out), rows_out, call="merge")
     return reduced
 
 

@@ -247,7 +247,9 @@ def to_grey(image: np.ndarray, *, weights: str = "luma") -> npt.NDArray[np.float
         return checked.astype(np.float32, copy=True)
     if weights == "mean":
         return checked.mean(axis=2, dtype=np.float32)
-    return (checked.astype(np.float32) @ LUMA_WEIGHTS).astype(np.float32)
+    # cv2.transform computes each pixel alike whatever the image size (a matmul's
+    # BLAS kernel, and so its rounding, changes with the number of pixels)
+    return cv2.transform(np.ascontiguousarray(checked, dtype=np.float32), LUMA_WEIGHTS.reshape(1, 3))
 
 
 def to_uint8(image: np.ndarray) -> npt.NDArray[np.uint8]:

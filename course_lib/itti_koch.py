@@ -34,6 +34,7 @@ import numpy.typing as npt
 
 from course_lib._validation import (
     check_choice, check_count, check_image, check_map, check_number, check_positive, check_shape,
+    written_into,
 )
 from course_lib.features import (
     GABOR_FREQUENCY,
@@ -880,7 +881,9 @@ def _normalized_sums(
             index = j * n_maps
             for maps in families:
                 stack = maps[(c, c + d)]
-                cv2.split(stack, list(group[index : index + stack.shape[2]]))
+                planes = list(group[index : index + stack.shape[2]])
+                for plane, written in zip(planes, cv2.split(stack, planes)):
+                    written_into(written, plane, call="split")
                 index += stack.shape[2]
         sums[c] = _sum_normalized(group, params, group_floor, len(deltas))
         stacks[c] = group

@@ -8,6 +8,8 @@ the exactness of the fast (demodulated, strip-wise) paths.
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -117,6 +119,41 @@ def test_strip_wise_reduced_colour_maps_equal_the_full_resolution_ones(shape, st
     mean = features.intensity(image) if given_mean else None
     got = features.reduced_intensity_opponency(image, 0.1, strip_rows=strip_rows, mean=mean)
     np.testing.assert_allclose(got, expected, rtol=RTOL_F32, atol=ATOL_F32)  # exact for RGB
+
+
+def _oracle_pixels() -> np.ndarray:
+    """(n, 3) float32: random colours, greys, saturated and near-black corners of the cube."""
+    rng = np.random.default_rng(11)
+    corners = np.array(np.meshgrid([0.0, 1.0], [0.0, 1.0], [0.0, 1.0])).reshape(3, -1).T
+    greys = np.repeat(np.linspace(0.0, 1.0, 11)[:, None], 3, axis=1)
+    dark = rng.random((20, 3)) * 1e-3
+    return np.concatenate([rng.random((300, 3)), corners, greys, dark, [[1.0, 0.5, 0.0], [0.0, 0.5, 1.0]]]).astype(np.float32)
+
+
+PER_PIXEL_FUNCTIONS = {
+    "intensity": features.intensity,
+    "mean_rgb": features.mean_rgb,
+    "normalize_hue": features.normalize_hue,
+    "broadly_tuned_colours": lambda rgb: np.stack(dataclasses.astuple(features.broadly_tuned_colours(rgb)), axis=-1),
+    "opponency": lambda rgb: np.stack(features.opponency(rgb), axis=-1),
+    "intensity_opponency": lambda rgb: features.intensity_opponency(rgb, features.HUE_THRESHOLD),
+    "to_grey": images.to_grey,
+    "to_uint8": images.to_uint8,
+    "rgb_to_bgr": images.rgb_to_bgr,
+}
+
+
+@pytest.mark.parametrize("name", sorted(PER_PIXEL_FUNCTIONS))
+def test_per_pixel_functions_give_on_one_pixel_exactly_their_value_on_a_uniform_2x2(name):
+    # No formula needed: a per-pixel function (whose only image-wide input, max I, is the
+    # pixel's own on a uniform image) cannot depend on the image's size. Catches output
+    # left unwritten by a library call on a tiny shape (cv2 5.1 and a 1×1 array beside a scalar).
+    function = PER_PIXEL_FUNCTIONS[name]
+    for pixel in _oracle_pixels():
+        one = np.asarray(function(pixel.reshape(1, 1, 3).copy()))
+        four = np.asarray(function(np.broadcast_to(pixel, (2, 2, 3)).copy()))
+        assert np.isfinite(one.astype(np.float64)).all(), (name, pixel)
+        np.testing.assert_array_equal(one, four[:1, :1], err_msg=f"{name} on pixel {pixel.tolist()}")
 
 
 def test_colour_functions_do_not_modify_their_input():

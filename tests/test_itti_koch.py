@@ -449,6 +449,24 @@ def test_tiny_images_give_a_valid_map(shape):
     assert len(itti_koch.itti_koch(image).feature_maps) == 42
 
 
+@pytest.mark.parametrize("shape", [(1, 1, 3), (1, 2, 3), (2, 1, 3), (3, 1, 3), (1, 1), (3, 1)])
+def test_tiny_images_are_finite_and_the_same_on_every_call(shape):
+    # Unwritten scratch memory shows up as a value that changes from call to call.
+    rng = np.random.default_rng(9)
+    for _ in range(10):
+        image = rng.random(shape).astype(np.float32)
+        first, second = itti_koch.itti_koch(image), itti_koch.itti_koch(image.copy())
+        assert np.isfinite(first.saliency).all(), shape
+        np.testing.assert_array_equal(first.saliency, second.saliency, err_msg=f"saliency of a {shape} image")
+        for name, conspicuity in first.conspicuity_maps.items():
+            assert np.isfinite(conspicuity).all(), (shape, name)
+            np.testing.assert_array_equal(conspicuity, second.conspicuity_maps[name], err_msg=f"{name}, {shape}")
+        for key, feature in first.feature_maps.items():
+            assert np.isfinite(feature).all(), (shape, key)
+            np.testing.assert_array_equal(feature, second.feature_maps[key])
+        np.testing.assert_array_equal(itti_koch.saliency_map(image), itti_koch.saliency_map(image))
+
+
 def test_grey_images_equal_their_rgb_copies():
     grey = _photo((64, 48)).mean(axis=2)
     rgb = np.repeat(grey[:, :, None], 3, axis=2)

@@ -189,3 +189,16 @@ def test_check_tensor():
         v.check_tensor(torch.zeros(1, 3, 2, 2, dtype=torch.long))
     with pytest.raises(ValueError, match="x must not contain NaN or inf"):
         v.check_tensor(torch.full((1, 1, 1, 1), float("nan")))
+
+
+def test_written_into_never_leaves_dst_unwritten():
+    from course_lib._validation import written_into
+
+    dst = np.full((2, 2), np.nan, np.float32)
+    assert written_into(dst, dst, call="max") is dst  # cv2 wrote in place
+    fresh = np.arange(4, dtype=np.float32).reshape(2, 2)
+    assert written_into(fresh, dst, call="max") is dst  # cv2 allocated: copied in
+    np.testing.assert_array_equal(dst, fresh)
+    # OpenCV 5.1's answer for a 1×1 array beside a Python scalar: a 4×1 "scalar"
+    with pytest.raises(RuntimeError, match=r"cv2\.max returned a \(4, 1\) array"):
+        written_into(np.zeros((4, 1), np.float32), np.empty((1, 1), np.float32), call="max")
