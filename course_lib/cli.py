@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
+import course_lib
 # The registry lives in course_lib.methods; re-exported so that cli.METHODS and
 # cli.resolve_method keep working.
 from course_lib.methods import METHODS, resolve_method
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="saliency-course",
         description="Saliency maps and course tools from the saliency-course package.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {course_lib.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     map_parser = commands.add_parser(
         "map", help="write the saliency map of an image as a grey PNG",

@@ -28,6 +28,18 @@ def test_help_lists_the_subcommands():
     assert "map" in result.stdout
 
 
+def test_version_is_the_installed_distribution_s():
+    import importlib.metadata
+
+    import course_lib
+
+    expected = importlib.metadata.version("saliency-course")
+    assert course_lib.__version__ == expected
+    result = _run("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"saliency-course {expected}"
+
+
 def test_map_writes_a_png_of_the_input_size(tmp_path):
     output = tmp_path / "out.png"
     result = _run("map", "colour_pop_out", "--method", "lc", "-o", str(output))
