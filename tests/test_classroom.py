@@ -868,6 +868,37 @@ def test_a_rerun_grades_only_what_is_missing_and_writes_the_same_gradebook(grade
     assert "graded 0 notebook(s)" in capsys.readouterr().out
 
 
+_PLAIN_SCRIPT = """\
+from course_lib.classroom import grade_submissions
+grade_submissions({submissions!r}, source_dir={source!r}, out_csv={out!r}, timeout={timeout}, workers=2)
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("distributed") is None, reason="dask.distributed is in 'grading'")
+@pytest.mark.parametrize("how", ["script", "notebook", "cli"])
+def test_the_default_local_cluster_works_from_a_plain_script_a_notebook_and_the_cli(course, tmp_path, how):
+    """The README's two lines, default scheduler ("local"), with no `if __name__ == "__main__"` guard."""
+    expected = _serial(course, tmp_path)
+    out = tmp_path / how / "gradebook.csv"
+    code = _PLAIN_SCRIPT.format(submissions=str(tmp_path / "some"), source=str(course / "source"),
+                                out=str(out), timeout=TIMEOUT)
+    if how == "script":
+        (tmp_path / "grade.py").write_text(code)
+        command = [sys.executable, "grade.py"]
+    elif how == "notebook":
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        nbformat.write(notebook, tmp_path / "grade.ipynb")
+        command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+                   "--ExecutePreprocessor.timeout=600", "--output", "graded.ipynb", "grade.ipynb"]
+    else:
+        command = [sys.executable, "-m", "course_lib.cli", "grade", str(tmp_path / "some"), "--source",
+                   str(course / "source"), "--out", str(out), "--timeout", str(TIMEOUT), "--workers", "2"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "Traceback" not in result.stderr and "Nanny failed" not in result.stderr, result.stderr[-3000:]
+    assert _rows(out) == expected
+
+
 def _wait_for(predicate, seconds: float) -> bool:
     import time
 

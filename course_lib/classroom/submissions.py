@@ -125,15 +125,33 @@ def _run_local(jobs: list[dict[str, Any]], workers: int, store: Any) -> None:
     runner.run_coroutine(run_all())
 
 
+def _local_cluster(workers: int) -> Any:
+    """A scheduler and ``workers`` single-threaded workers on this machine, as processes.
+
+    Each is started as a command (``python -m dask spec``), not by
+    multiprocessing: a ``LocalCluster``'s spawned workers import the caller's
+    ``__main__``, so a plain ``python grade.py`` without an ``if __name__ ==
+    "__main__"`` guard would start grading again in every worker and fail
+    ("Nanny failed to start").  Windows has no such launcher in Dask: there the
+    caller's script needs the guard.
+    """
+    from distributed import LocalCluster
+
+    if os.name == "nt":  # pragma: no cover - distributed's SubprocessCluster is POSIX-only
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address=None, silence_logs=40)
+    from distributed.deploy.subprocess import SubprocessCluster
+
+    return SubprocessCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None,
+                             silence_logs=40)
+
+
 def _run_dask(jobs: list[dict[str, Any]], scheduler: str, workers: int, store: Any) -> None:
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, as_completed
     except ImportError as error:  # pragma: no cover - distributed is in the grading extra
         raise ImportError("scheduler= needs dask.distributed: pip install 'saliency-course[grading]'") from error
-    cluster = None
-    if scheduler == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+    cluster = _local_cluster(workers) if scheduler == "local" else None
     try:
         with Client(cluster if cluster is not None else scheduler) as client:
             futures = {}
