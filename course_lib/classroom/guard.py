@@ -52,7 +52,7 @@ import threading
 import types
 from typing import Any, Callable
 
-__all__ = ["ReferenceUsedError", "forbid", "snapshot", "verify", "GUARD_MARKER"]
+__all__ = ["ReferenceUsedError", "forbid", "forbidden_now", "snapshot", "verify", "GUARD_MARKER"]
 
 GUARD_MARKER = "course-guard"
 """First word of the line :func:`verify` prints for the grader."""
@@ -65,6 +65,14 @@ _SYS_NAMES = ("setprofile", "getprofile", "settrace", "gettrace", "modules", "me
 
 class ReferenceUsedError(Exception):
     """The student's function called a course function that the exercise asks them to write."""
+
+
+_ACTIVE: list["forbid"] = []  # the forbid blocks running now, outermost first
+
+
+def forbidden_now() -> list[str]:
+    """``"module:qualname"`` of every reference forbidden at this moment (for the grader's proxies)."""
+    return [name for block in _ACTIVE for name in block._qualified]
 
 
 def _label(function: Callable[..., Any]) -> str:
@@ -130,6 +138,7 @@ class forbid(contextlib.ContextDecorator):  # noqa: N801 (used like a function)
             raise TypeError("forbid needs at least one reference function")
         self._labels: dict[types.CodeType, str] = {}
         self._keys: dict[tuple[bytes, tuple[Any, ...]], str] = {}
+        self._qualified = [f"{getattr(r, '__module__', '')}:{getattr(r, '__qualname__', '')}" for r in references]
         for reference in references:
             code = _code_of(reference, argument="references")
             self._labels[code] = _label(reference)
@@ -155,6 +164,7 @@ class forbid(contextlib.ContextDecorator):  # noqa: N801 (used like a function)
     def __enter__(self) -> "forbid":
         self._depth += 1
         if self._depth == 1:
+            _ACTIVE.append(self)
             self._used = []
             self._previous = (sys.getprofile(), threading.getprofile())
             sys.setprofile(self._profile)
@@ -168,6 +178,8 @@ class forbid(contextlib.ContextDecorator):  # noqa: N801 (used like a function)
         if self._depth:
             return False
         self._seen.clear()
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
         intact = sys.getprofile() is self._profile or self._used  # a violation removes the hook itself
         sys.setprofile(self._previous[0])
         threading.setprofile(self._previous[1])
@@ -191,20 +203,26 @@ def _from_notebook(value: Any) -> bool:
     code = getattr(inspect.unwrap(value), "__code__", None) if callable(value) else None
     if not isinstance(code, types.CodeType):
         return False
-    return "ipykernel_" in code.co_filename or not os.path.isfile(code.co_filename)
+    # A cell's file is ipykernel's temporary one; exec'd text is "<string>".  Cython's functions
+    # (numpy.random's) name a .pyx file that is not installed: not a notebook's.
+    return "ipykernel_" in code.co_filename or code.co_filename.startswith("<")
 
 
 def _identities(module: types.ModuleType) -> dict[str, tuple[int, int | None]]:
     """(id of the object, id of its ``__code__``) for each function, class or module in ``module``.
 
-    Private names of :mod:`builtins` are left out (IPython's display hook
+    ``builtins.__import__`` and the other callable dunders of :mod:`builtins`
+    are watched; its other private names are left out (IPython's display hook
     rebinds ``builtins._`` after every displayed value), and so is
     ``builtins.input``, which ipykernel swaps for every execution request.
     """
     is_builtins = module.__name__ == "builtins"
     found = {}
     for name, value in list(vars(module).items()):
-        if name.startswith("__") or (is_builtins and (name.startswith("_") or name == "input")):
+        dunder = name.startswith("__")
+        if is_builtins and (name == "input" or (name.startswith("_") and not dunder)):
+            continue
+        if dunder and not is_builtins:
             continue
         if not (callable(value) or isinstance(value, types.ModuleType)):
             continue  # module state such as a lazily created thread pool changes by design
@@ -274,9 +292,62 @@ def _notebook_hooks() -> list[str]:
     return hooks
 
 
+def _methods(cls: type) -> dict[str, int]:
+    return {name: id(value) for name, value in list(vars(cls).items()) if callable(value)}
+
+
+def _interpreter_state() -> dict[str, Any]:
+    """What decides a cell's outcome in IPython and ipykernel, by identity.
+
+    The methods of every class of the shell and the kernel (``run_cell``,
+    ``showtraceback``, ``do_execute``, ...), the instance attributes that
+    shadow one of them, the custom exception handlers, the notebook's
+    ``__builtins__``, and the entries of ``sys.meta_path`` and ``sys.path_hooks``.
+    """
+    shell = getattr(builtins, "get_ipython", lambda: None)()
+    state: dict[str, Any] = {
+        "meta_path": [id(entry) for entry in sys.meta_path],
+        "path_hooks": [id(entry) for entry in sys.path_hooks],
+    }
+    if shell is None:
+        return state
+    kernel = getattr(shell, "kernel", None)
+    for role, instance in (("shell", shell), ("kernel", kernel)):
+        if instance is None:
+            continue
+        classes = [cls for cls in type(instance).__mro__ if cls is not object]
+        state[role + " class"] = [(cls.__qualname__, id(cls), _methods(cls)) for cls in classes]
+        state[role + " instance"] = {name: id(value) for name, value in list(vars(instance).items())
+                                     if callable(value) and any(name in vars(cls) for cls in classes)}
+    state["custom_exceptions"] = repr(getattr(shell, "custom_exceptions", ()))
+    state["CustomTB"] = id(getattr(shell, "CustomTB", None))
+    state["__builtins__"] = id(getattr(shell, "user_ns", {}).get("__builtins__"))
+    return state
+
+
+def _interpreter_problems(before: dict[str, Any]) -> list[str]:
+    now = _interpreter_state()
+    problems = []
+    labels = {"meta_path": "sys.meta_path was changed", "path_hooks": "sys.path_hooks was changed",
+              "shell class": "a method of IPython's shell was replaced",
+              "kernel class": "a method of the kernel was replaced",
+              "shell instance": "a method of IPython's shell was shadowed",
+              "kernel instance": "a method of the kernel was shadowed",
+              "custom_exceptions": "an IPython custom exception handler was set",
+              "CustomTB": "an IPython custom exception handler was set",
+              "__builtins__": "the notebook's __builtins__ was replaced"}
+    for key, label in labels.items():
+        if before.get(key) != now.get(key) and label not in problems:
+            problems.append(label)
+    return problems
+
+
 def _watched() -> dict[str, types.ModuleType]:
     modules = {name: sys.modules[name] for name in _WATCHED_MODULES
                if isinstance(sys.modules.get(name), types.ModuleType)}
+    # every numpy module: a test's np.allclose may come from any of them
+    modules.update({name: module for name, module in list(sys.modules.items())
+                    if (name == "numpy" or name.startswith("numpy.")) and isinstance(module, types.ModuleType)})
     modules.update({name: module for name, module in list(sys.modules.items())
                     if name.split(".")[0] == _WATCHED_PREFIX and isinstance(module, types.ModuleType)})
     return modules
@@ -295,6 +366,7 @@ def snapshot() -> None:
     _STATE.clear()
     _STATE["modules"] = {name: (id(module), _identities(module)) for name, module in _watched().items()}
     _STATE["sys"] = {name: id(getattr(sys, name, None)) for name in _SYS_NAMES}
+    _STATE["interpreter"] = _interpreter_state()
     _STATE["print"] = (print, json.dumps)
 
 
@@ -338,6 +410,7 @@ def verify(nonce: str) -> list[str]:
     changes.extend(f"sys.{name} was replaced" for name, ident in _STATE["sys"].items()
                    if id(getattr(sys, name, None)) != ident)
     changes.extend(f"{hook} was registered" for hook in _notebook_hooks())
+    changes.extend(_interpreter_problems(_STATE["interpreter"]))
     changes.extend(_namespace_problems())
     say(GUARD_MARKER, nonce, dumps(changes))
     return changes

@@ -107,10 +107,13 @@ def parse_notebook(text: str | bytes, *, name: str) -> NotebookNode:
             text = text.decode("utf-8")
         nb = nbformat.reads(text, as_version=4)
     except UnicodeDecodeError as error:
-        raise ValueError(f"cannot read {name}: {error}") from error
+        raise ValueError(f"cannot read {name}: not UTF-8 text (byte {error.start})") from error
     except Exception as error:  # nbformat raises NotJSONError, NBFormatError, KeyError, ...
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ValueError(f"{name} is not a valid notebook: {reason[:300]}") from error
+        # The reason by kind only: nbformat's messages quote the file, which may not be a notebook
+        # at all (a student's link to a secret file) and must not reach a feedback page.
+        reason = "not JSON" if isinstance(error, ValueError) and "JSON" in type(error).__name__ + str(error)[:40] \
+            else f"not an nbformat 4 notebook ({type(error).__name__})"
+        raise ValueError(f"{name} is not a valid notebook: {reason}") from error
     cells = nb.get("cells")
     if not isinstance(cells, list) or not all(
             isinstance(cell, dict) and cell.get("cell_type") in ("code", "markdown", "raw")

@@ -28,6 +28,7 @@ one slice.  Checked with jupyter_client 8.10 and nbclient 0.11
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import tempfile
@@ -52,10 +53,18 @@ POLL_SLICE = 0.1
 HEADLESS_ENV = "COURSE_LIB_HEADLESS"
 """Set in the kernels this package starts, so that progress() inside them does nothing."""
 
+DEFAULT_MAX_NOTEBOOK_BYTES = 64 * 2**20
+"""Bytes a kernel may send in all for one notebook (outputs, display updates, widget messages)."""
+
 MESSAGE_CHARS = 3000
 """Characters of an error message or traceback line kept when output is capped."""
 
-_DROPPED_ENV = ("OLDPWD", "JPY_SESSION_NAME", "JPY_PARENT_PID")
+KEPT_ENV = ("PATH", "LD_LIBRARY_PATH", "LANG", "LANGUAGE", "TZ", "TERM", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX",
+            "CONDA_DEFAULT_ENV", "TORCH_HOME", "SYSTEMROOT", "PATHEXT", "COMSPEC")
+"""Variables of the grader's environment a kernel gets; every other one is dropped (tokens, keys)."""
+
+KEPT_ENV_PREFIXES = ("LC_", "OMP_", "MKL_", "OPENBLAS_", "KMP_", "GOTO_", "NUMEXPR_", "VECLIB_")
+"""...and those starting so: locale and the thread and CPU settings of the numeric libraries."""
 
 
 class SlicedPollChannel(AsyncZMQSocketChannel):
@@ -93,14 +102,15 @@ def kernel_manager_class() -> type:
     return SlicedPollKernelManager
 
 
-def _sandboxed_kernel_manager(sandbox: Sandbox, *, ipc_dir: str, workdir: str, kernel_name: str) -> Any:
-    """A kernel manager whose kernel runs in ``sandbox``, talking over IPC sockets in ``ipc_dir``."""
+def _sandboxed_kernel_manager(sandbox: Sandbox, *, ipc_dir: str, workdir: str, kernel_name: str,
+                              cgroup: Any = None) -> Any:
+    """A kernel manager whose kernel runs in ``sandbox`` (and ``cgroup``), over IPC sockets in ``ipc_dir``."""
     base = kernel_manager_class()
 
     class SandboxedKernelManager(base):
         def format_kernel_cmd(self, extra_arguments=None):
             argv = super().format_kernel_cmd(extra_arguments)
-            return sandbox.command(argv, writable=[ipc_dir, workdir], workdir=workdir)
+            return sandbox.command(argv, sockets=ipc_dir, workdir=workdir, cgroup=cgroup)
 
         @property
         def kernel_spec(self):
@@ -115,6 +125,23 @@ def _sandboxed_kernel_manager(sandbox: Sandbox, *, ipc_dir: str, workdir: str, k
 
 class Unstoppable(Exception):
     """A cell went on running after the interrupt: the kernel is killed."""
+
+
+class OutputFlood(Exception):
+    """The kernel sent more than the notebook's byte budget: the notebook is stopped."""
+
+
+def _message_size(value: Any, depth: int = 0) -> int:
+    """Characters of the strings in a message's content (its size, near enough), in linear time."""
+    if isinstance(value, str):
+        return len(value)
+    if depth > 20:
+        return 0
+    if isinstance(value, dict):
+        return sum(len(key) + _message_size(item, depth + 1) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return sum(_message_size(item, depth + 1) for item in value)
+    return 8
 
 
 def _output_size(out: NotebookNode) -> int:
@@ -133,14 +160,18 @@ def _client_class() -> type:
     class GradingClient(NotebookClient):
         """nbclient with a cap on stored output and a record of executed and timed-out cells."""
 
-        def __init__(self, nb: NotebookNode, *, max_output_bytes: int, **kwargs: Any) -> None:
+        def __init__(self, nb: NotebookNode, *, max_output_bytes: int, max_notebook_bytes: int,
+                     **kwargs: Any) -> None:
             super().__init__(nb, **kwargs)
             self.max_output_bytes = max_output_bytes
+            self.max_notebook_bytes = max_notebook_bytes
+            self.received = 0
             self.executed: set[int] = set()
             self.timed_out: set[int] = set()
             self.current: int | None = None
             self.started = 0.0
             self.cell_seconds: dict[int, float] = {}
+            self.replies: dict[int, dict[str, str]] = {}
             self.used: dict[int, int] = {}
             self.on_cell_start = self._cell_started
             self.on_cell_executed = self._cell_executed
@@ -151,6 +182,7 @@ def _client_class() -> type:
         def _cell_executed(self, cell: NotebookNode, cell_index: int, execute_reply: Any) -> None:
             self.executed.add(cell_index)
             self.cell_seconds[cell_index] = time.monotonic() - self.started
+            self.replies[cell_index] = reply_summary(execute_reply)
 
         async def _async_handle_timeout(self, timeout, cell=None):
             # nbclient has no public hook for a timeout; this override only records it.
@@ -160,6 +192,14 @@ def _client_class() -> type:
             if self.current is not None:
                 self.timed_out.add(self.current)
             return await super()._async_handle_timeout(timeout, cell)
+
+        def process_message(self, msg, cell, cell_index):
+            # Everything the kernel sends counts: outputs, display updates, widget messages.
+            self.received += _message_size(msg.get("content"))
+            if self.received > self.max_notebook_bytes:
+                raise OutputFlood(f"the notebook sent more than {self.max_notebook_bytes} bytes of output "
+                                  "and was stopped")
+            return super().process_message(msg, cell, cell_index)
 
         def output(self, outs, msg, display_id, cell_index):
             out = super().output(outs, msg, display_id, cell_index)
@@ -191,9 +231,34 @@ def _client_class() -> type:
     return GradingClient
 
 
+def reply_summary(execute_reply: Any) -> dict[str, str]:
+    """``{"status", "ename", "evalue"}`` of a cell's ``execute_reply``, as plain short strings.
+
+    The status is what the kernel answered for the request as a whole, not
+    what the cell chose to print: an exception that the kernel could not
+    render (an ``ExceptionGroup`` in some IPython versions), a custom
+    exception handler (``set_custom_exc``) or a hook that clears the output
+    leave no error output, but the reply still says ``"error"``.  Anything
+    that is not a well-formed reply counts as ``"missing"``.
+    """
+    content = execute_reply.get("content") if isinstance(execute_reply, dict) else None
+    if not isinstance(content, dict):
+        return {"status": "missing", "ename": "", "evalue": ""}
+    status = content.get("status")
+    summary = {"status": status if status in ("ok", "error", "aborted") else "missing"}
+    for key in ("ename", "evalue"):
+        value = content.get(key, "")
+        summary[key] = value[:MESSAGE_CHARS] if isinstance(value, str) else ""
+    return summary
+
+
 @dataclass
 class Execution:
-    """What running a notebook left: the notebook with outputs, and what ran."""
+    """What running a notebook left: the notebook with outputs, and what ran.
+
+    ``replies`` holds, per executed cell index, the kernel's answer to the
+    request (:func:`reply_summary`): a cell passed only if it says ``"ok"``.
+    """
 
     nb: NotebookNode
     executed: set[int] = field(default_factory=set)
@@ -201,12 +266,35 @@ class Execution:
     problem: str = ""
     seconds: float = 0.0
     cell_seconds: dict[int, float] = field(default_factory=dict)
+    replies: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    def completed(self, index: int) -> bool:
+        """Whether cell ``index`` ran to the end: executed, not timed out, and its reply said ``"ok"``."""
+        return (index in self.executed and index not in self.timed_out
+                and self.replies.get(index, {}).get("status") == "ok")
 
 
-def kernel_env(workdir: str) -> dict[str, str]:
-    """The environment of a grading kernel: the caller's, with the working folder and markers set."""
-    env = {key: value for key, value in os.environ.items() if key not in _DROPPED_ENV}
-    env.update({"PWD": workdir, "MPLBACKEND": "Agg", HEADLESS_ENV: "1"})
+def kernel_env(workdir: str, home: str | None = None) -> dict[str, str]:
+    """The environment of a grading kernel: an allow-list of the caller's, markers and fresh folders.
+
+    Only :data:`KEPT_ENV` and :data:`KEPT_ENV_PREFIXES` pass (a grader's
+    tokens must not reach a page through ``os.environ``).  With ``home``
+    (a new empty folder, when no sandbox gives the kernel an empty home of its
+    own), every per-user folder Python, IPython, Jupyter and matplotlib read
+    points into it, and the user's site-packages is off: nothing one student's
+    kernel writes there (an IPython startup file, a ``.pth``) reaches the next.
+    """
+    env = {key: value for key, value in os.environ.items()
+           if key in KEPT_ENV or key.startswith(KEPT_ENV_PREFIXES)}
+    env.update({"PWD": workdir, "MPLBACKEND": "Agg", HEADLESS_ENV: "1", "PYTHONNOUSERSITE": "1"})
+    if home is not None:
+        env.update({"HOME": home, "IPYTHONDIR": os.path.join(home, ".ipython"),
+                    "MPLCONFIGDIR": os.path.join(home, ".config", "matplotlib"),
+                    "JUPYTER_CONFIG_DIR": os.path.join(home, ".jupyter"),
+                    "JUPYTER_DATA_DIR": os.path.join(home, ".local", "share", "jupyter"),
+                    "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+                    "XDG_CACHE_HOME": os.path.join(home, ".cache"),
+                    "XDG_DATA_HOME": os.path.join(home, ".local", "share")})
     return env
 
 
@@ -219,6 +307,7 @@ async def execute(
     kernel_name: str = "python3",
     workdir: str | os.PathLike[str] | None = None,
     sandbox: Sandbox | None = None,
+    max_notebook_bytes: int | None = None,
 ) -> Execution:
     """Run ``nb`` (in place) in a fresh kernel; never raises for what the notebook does.
 
@@ -241,6 +330,10 @@ async def execute(
     sandbox : Sandbox or None
         Run the kernel inside this bubblewrap sandbox
         (:mod:`course_lib.classroom.sandbox`), over IPC sockets.
+    max_notebook_bytes : int or None
+        Bytes the kernel may send in all (outputs, display updates, widget
+        messages) before the notebook is stopped (default:
+        :data:`DEFAULT_MAX_NOTEBOOK_BYTES`, or ``max_output_bytes`` if larger).
 
     Returns
     -------
@@ -256,22 +349,32 @@ async def execute(
     n_code = sum(cell.cell_type == "code" for cell in nb.cells)
     budget = notebook_timeout if notebook_timeout is not None else timeout * (n_code + 2)
     start = time.perf_counter()
+    # A sandboxed kernel's sockets (and its log) on /dev/shm: memory its control group is charged
+    # for, not the grader's disk.
+    shm = "/dev/shm" if sandbox is not None and os.access("/dev/shm", os.W_OK) else None
+    cgroup = sandbox.cgroup() if sandbox is not None else None
     with tempfile.TemporaryDirectory(prefix="course-run-") as scratch, \
-            tempfile.TemporaryDirectory(prefix="course-run-log-") as logs:
+            tempfile.TemporaryDirectory(prefix="course-run-log-", dir=shm) as logs, \
+            tempfile.TemporaryDirectory(prefix="course-run-home-") as fresh_home, \
+            contextlib.ExitStack() as cleanup:
+        if cgroup is not None:
+            cleanup.callback(cgroup.remove)  # whatever is left in it is killed
         folder = str(workdir) if workdir is not None else scratch
         manager = {"kernel_manager_class": kernel_manager_class()}
         if sandbox is not None:
             manager = {"km": _sandboxed_kernel_manager(sandbox, ipc_dir=logs, workdir=folder,
-                                                       kernel_name=kernel_name)}
+                                                       kernel_name=kernel_name, cgroup=cgroup)}
         client = _client_class()(
             nb, max_output_bytes=max_output_bytes, timeout=max(1, round(timeout)),
+            max_notebook_bytes=max_notebook_bytes or max(DEFAULT_MAX_NOTEBOOK_BYTES, max_output_bytes),
             interrupt_on_timeout=True, allow_errors=True, kernel_name=kernel_name, **manager,
             shutdown_kernel="immediate", record_timing=False,
             resources={"metadata": {"path": folder}})
         problem = ""
         log_path = Path(logs) / "kernel.log"
         with open(log_path, "wb") as log:
-            task = asyncio.ensure_future(client.async_execute(env=kernel_env(folder), stdout=log, stderr=log))
+            env = kernel_env(folder, home=None if sandbox is not None else fresh_home)  # bwrap: an empty home
+            task = asyncio.ensure_future(client.async_execute(env=env, stdout=log, stderr=log))
             # Not asyncio.wait_for: nbclient turns the cancellation into DeadKernelError.
             done, _ = await asyncio.wait({task}, timeout=budget)
             try:
@@ -281,7 +384,7 @@ async def execute(
             except asyncio.CancelledError:
                 if done:
                     raise
-            except Unstoppable as error:
+            except (Unstoppable, OutputFlood) as error:
                 problem = str(error)
             except DeadKernelError:
                 lines = log_path.read_text(errors="replace").splitlines()
@@ -296,7 +399,7 @@ async def execute(
             if not done:
                 problem = f"the notebook ran longer than {budget:g} s in all and was stopped"
     return Execution(nb, set(client.executed), set(client.timed_out), problem, time.perf_counter() - start,
-                     dict(client.cell_seconds))
+                     dict(client.cell_seconds), dict(client.replies))
 
 
 def run_coroutine(coroutine: Any) -> Any:

@@ -48,10 +48,16 @@ from course_lib.classroom.markup import (
 
 DEFAULT_SANITIZE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"0x[0-9a-fA-F]+", "0xADDRESS"),
-    (r"\d+(\.\d+)?\s?ms", "TIME-ms"),
-    (r"\d+(\.\d+)?\s?s\b", "TIME-s"),
+    (r"(?<![\d.])\d+(\.\d+)?\s?ms", "TIME-ms"),
+    (r"(?<![\d.])\d+(\.\d+)?\s?s\b", "TIME-s"),
 )
-"""The (regex, replacement) pairs of ``tests/nbval_sanitize.cfg``, applied before comparing outputs."""
+"""The (regex, replacement) pairs of ``tests/nbval_sanitize.cfg``, applied before comparing outputs.
+
+Each number pattern starts only where a number starts (the look-behind): without it a
+run of n digits that is not a time costs n² steps (20,000 digits: 10 s)."""
+
+MAX_ERROR_ENTRIES = 20
+"""Errors of cells other than tests listed per notebook in the feedback; the rest are counted."""
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds one cell may run before the grader interrupts it."""
@@ -70,7 +76,10 @@ _NBVAL_SKIP_COMPARE = (
 )
 _GRADER_KEY = "course_grader"  # cell metadata of the cells the grader adds
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_TRACEBACK_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+_GUARD_MESSAGE = re.compile(r"this exercise must not call [A-Za-z_][\w.]{0,100}|sys\.setprofile was replaced: "
+                            r"the test cannot check this exercise|the profiler that checks this exercise was "
+                            r"removed while it ran")
+_CELL_FRAME = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 _KERNEL_FILE = re.compile(r" \(\d+\.py, line \d+\)")
 
 
@@ -216,14 +225,15 @@ def _grader_role(cell: NotebookNode) -> dict[str, str] | None:
     return meta if isinstance(meta, dict) else None
 
 
-def _guard_verdict(cell: NotebookNode, executed: bool) -> list[str] | None:
+def _guard_verdict(cell: NotebookNode, executed: bool, reply: dict[str, str]) -> list[str] | None:
     """What a verify cell found: None when it did not run, [] when clean."""
     if not executed:
         return None
     nonce = _grader_role(cell)["nonce"]
     error = first_error(cell)
-    if error is not None:
-        return [f"the grader's check could not run ({error.get('ename', 'error')})"]
+    if error is not None or reply.get("status") != "ok":
+        ename = (error or reply).get("ename") or reply.get("status", "error")
+        return [f"the grader's check could not run ({ename})"]
     text = "".join(out.get("text", "") for out in cell.get("outputs", []) if out.get("output_type") == "stream")
     for line in text.splitlines():
         parts = line.split(" ", 2)
@@ -247,26 +257,76 @@ def first_error(cell: NotebookNode) -> NotebookNode | None:
     return next((out for out in cell.get("outputs", []) if out.get("output_type") == "error"), None)
 
 
-def error_message(cell: NotebookNode, error: NotebookNode, *, timeout: float, timed_out: bool) -> str:
-    """One line for the feedback: the failing line (unless hidden) and the error's message."""
+def _hidden_lines(source: str) -> list[str]:
+    """The lines of a cell's hidden tests long enough to recognise in a message."""
+    lines = source.split("\n")
+    return [line.strip() for number, line in enumerate(lines, start=1)
+            if in_region(lines, number, BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS) and len(line.strip()) >= 12]
+
+
+def error_message(cell: NotebookNode, error: NotebookNode | dict, *, timeout: float, timed_out: bool,
+                  own_message: bool = True, secrets: Sequence[str] = ()) -> str:
+    """One line for the feedback: the failing line (unless hidden) and what went wrong.
+
+    The error's text (``evalue``) is shown only when ``own_message`` is true
+    (the caller decided that an assert of the test cell itself raised it, see
+    :func:`_raised_by_the_cell`) and it quotes none of ``secrets`` (hidden
+    test lines); otherwise the exception type alone: code the student wrote
+    chooses its messages, and could make them carry the hidden tests.
+    """
     if timed_out:
         return f"TimeoutError: the cell ran longer than {timeout:g} s and was stopped"
-    ename, evalue = error.get("ename", "Error"), _ANSI.sub("", error.get("evalue", ""))
-    evalue = _KERNEL_FILE.sub("", evalue).strip()  # SyntaxError names ipykernel's temporary file
+    ename = _ANSI.sub("", str(error.get("ename") or "Error"))[:100]
+    evalue = _KERNEL_FILE.sub("", _ANSI.sub("", str(error.get("evalue") or ""))).strip()
+    known = ename == "ReferenceUsedError" and _GUARD_MESSAGE.fullmatch(evalue)  # names only: nothing to smuggle
+    if evalue and (not (own_message or known) or any(secret in evalue for secret in secrets)):
+        evalue = ""
     if ename == "NotImplementedError" and not evalue:
         message = "NotImplementedError: the exercise is not answered yet"
     else:
         message = f"{ename}: {evalue}" if evalue else ename
-    traceback = _ANSI.sub("", "\n".join(error.get("traceback", [])))
-    match = _TRACEBACK_LINE.search(traceback)
-    if match:
-        number = int(match.group(1))
+    number = _failing_line(cell, error)
+    if number is not None:
         lines = cell.source.split("\n")
-        if 1 <= number <= len(lines):
-            hidden = in_region(lines, number, BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS)
-            where = "a hidden test" if hidden else f"`{lines[number - 1].strip()}`"
-            message = f"line {number} ({where}): {message}"
+        hidden = in_region(lines, number, BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS)
+        where = "a hidden test" if hidden else f"`{lines[number - 1].strip()}`"
+        message = f"line {number} ({where}): {message}"
     return message[:runner.MESSAGE_CHARS]
+
+
+def _cell_frames(error: NotebookNode | dict) -> list[tuple[int, int]]:
+    """(execution count, line) of every notebook-cell frame of a traceback, outermost first."""
+    traceback = _ANSI.sub("", "\n".join(str(line) for line in error.get("traceback", []) or []))
+    return [(int(count), int(line)) for count, line in _CELL_FRAME.findall(traceback)]
+
+
+def _failing_line(cell: NotebookNode, error: NotebookNode | dict) -> int | None:
+    """The line of ``cell`` where its error came from (its own frame), if the traceback says."""
+    count = cell.get("execution_count")
+    lines = cell.source.split("\n")
+    for frame_count, number in _cell_frames(error):
+        if (count is None or frame_count == count) and 1 <= number <= len(lines):
+            return number
+    return None
+
+
+def _raised_by_the_cell(cell: NotebookNode, error: NotebookNode | dict) -> bool:
+    """Whether an assert of ``cell`` itself raised ``error``: an AssertionError whose innermost
+    notebook frame is this cell's (a helper such as ``np.testing`` may sit below it), not a cell
+    of the student's."""
+    frames = _cell_frames(error)
+    count = cell.get("execution_count")
+    return (error.get("ename") == "AssertionError" and bool(frames) and count is not None
+            and frames[-1][0] == count)
+
+
+def _reply_error(reply: dict[str, str]) -> dict[str, str]:
+    """An error-output-like dict from a reply: for a cell whose error was never published."""
+    status = reply.get("status", "missing")
+    ename = reply.get("ename") or ("KernelReply" if status == "missing" else "Error")
+    if status != "error":
+        return {"ename": ename, "evalue": f"the kernel's reply says {status!r}, not 'ok'"}
+    return {"ename": ename, "evalue": reply.get("evalue", "")}
 
 
 def output_checked(cell: NotebookNode) -> bool:
@@ -361,7 +421,7 @@ def score(
         role = _grader_role(cell)
         if role is not None:
             if role.get("role") == "verify" and not tampering:
-                found = _guard_verdict(cell, index in execution.executed)
+                found = _guard_verdict(cell, index in execution.executed, execution.replies.get(index, {}))
                 if found:
                     tampering = found
                     if order:  # the test this check follows is void too: the change may have helped it
@@ -372,29 +432,40 @@ def score(
         if cell.cell_type != "code":
             continue
         identifier = grade_id(cell)
-        error = first_error(cell)
         timed_out = index in execution.timed_out
+        # A cell passes only when the kernel's reply says "ok" and it published no error: an error
+        # output alone can be hidden (custom handlers, cleared output), the reply's status cannot
+        failed = index in execution.executed and not execution.completed(index) or first_error(cell) is not None
+        error = first_error(cell) or _reply_error(execution.replies.get(index, {}))
         if identifier in tests and identifier not in results:
             order.append(identifier)
             if tampering:
                 passed, message = False, f"{TAMPERING}: {'; '.join(tampering)}"
             elif index not in execution.executed and not timed_out:
                 passed, message = False, not_run
-            elif error is not None or timed_out:
+            elif failed or timed_out:
                 passed = False
-                message = error_message(cell, error or {}, timeout=timeout, timed_out=timed_out)
+                message = error_message(cell, error, timeout=timeout, timed_out=timed_out,
+                                        own_message=_raised_by_the_cell(cell, error),
+                                        secrets=_hidden_lines(cell.source))
             else:
                 passed, message = True, ""
             results[identifier] = CheckResult("test", identifier, passed, tests[identifier] if passed else 0.0,
                                               tests[identifier], message)
-        elif error is not None or timed_out:
+        elif failed or timed_out:
             name = identifier or f"cell {index + 1}"
+            # a cell of the student's: its message is the student's own text, so only its type
             grade.checks.append(CheckResult("error", name, False, 0.0, 0.0,
-                                            error_message(cell, error or {}, timeout=timeout, timed_out=timed_out)))
+                                            error_message(cell, error, timeout=timeout, timed_out=timed_out,
+                                                          own_message=False)))
     for identifier, max_points in tests.items():
         if identifier not in results:  # cannot happen after restore_tests, kept for hand-made inputs
             results[identifier] = CheckResult("test", identifier, False, 0.0, max_points,
                                               "this test cell is missing from the submission")
+    if len(grade.checks) > MAX_ERROR_ENTRIES:
+        more = len(grade.checks) - MAX_ERROR_ENTRIES
+        grade.checks = grade.checks[:MAX_ERROR_ENTRIES] + [
+            CheckResult("error", "more errors", False, 0.0, 0.0, f"{more} more cells raised an error")]
     grade.checks = [results[name] for name in tests] + grade.checks
     grade.checks.extend(CheckResult("answer", name, False, None, value, "awaiting the instructor's score")
                         for name, value in written.items())
@@ -402,6 +473,18 @@ def score(
         grade.problem = "; ".join(filter(None, [f"{TAMPERING}: {'; '.join(tampering)}", grade.problem]))
     if check_outputs:
         grade.checks.extend(_output_checks(execution, source, sanitize_patterns))
+    return grade
+
+
+def ungraded(reason: str, source: NotebookNode, *, student: str, notebook: str) -> NotebookGrade:
+    """The grade of a submission that could not be graded: every test and answer at 0, ``reason`` as ``problem``."""
+    tests = [cell for cell in source.cells if is_test(cell)]
+    written = [cell for cell in source.cells if is_answer(cell)]
+    grade = NotebookGrade(student, notebook, sum(map(points, tests + written)), problem=reason)
+    grade.checks = [CheckResult("test", grade_id(c), False, 0.0, points(c), f"not graded: {reason}")
+                    for c in tests]
+    grade.checks += [CheckResult("answer", grade_id(c), False, 0.0, points(c), "no answer submitted")
+                     for c in written]
     return grade
 
 
@@ -420,16 +503,11 @@ async def grade_one(
     sandbox: Sandbox | None = None,
 ) -> NotebookGrade:
     """Restore, guard, run and score one submission (a notebook, or the reason it could not be read)."""
-    tests = [cell for cell in source.cells if is_test(cell)]
     if isinstance(submission, str):
-        written = [cell for cell in source.cells if is_answer(cell)]
-        grade = NotebookGrade(student, notebook, sum(map(points, tests + written)), problem=submission)
-        grade.checks = [CheckResult("test", grade_id(c), False, 0.0, points(c), f"not graded: {submission}")
-                        for c in tests]
-        grade.checks += [CheckResult("answer", grade_id(c), False, 0.0, points(c), "no answer submitted")
-                         for c in written]
-        return grade
+        return ungraded(submission, source, student=student, notebook=notebook)
     restored, notes = restore_tests(submission, source)
+    if notebook_timeout is None:  # the source's cells set the budget: cells a student adds do not extend it
+        notebook_timeout = timeout * (sum(cell.cell_type == "code" for cell in source.cells) + 2)
     execution = await runner.execute(add_guard_cells(restored), timeout=timeout,
                                      max_output_bytes=max_output_bytes, notebook_timeout=notebook_timeout,
                                      kernel_name=kernel_name, sandbox=sandbox)

@@ -24,6 +24,7 @@ import asyncio
 import hashlib
 import json
 import os
+import stat
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -32,22 +33,72 @@ from typing import Any, Sequence
 from nbformat import NotebookNode
 
 from course_lib.classroom import reports, runner, sandbox as sandboxes
+from course_lib.classroom.cluster import local_cluster
 from course_lib.classroom.markup import as_path, check_markup, is_test, notebook_paths, parse_notebook
 from course_lib.classroom.scoring import (
-    DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT, NotebookGrade, check_options, grade_one,
+    DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT, NotebookGrade, check_options, grade_one, ungraded,
 )
 
 RESULTS_NAME = ".results"
 """Folder beside the gradebook where each (student, notebook) result is kept."""
 
 
+MAX_SUBMISSION_BYTES = 64 * 2**20
+"""Largest submitted notebook read (64 MiB): a bigger file is refused, not loaded."""
+
+
 def find_submission(folder: Path, name: str) -> Path | None:
-    """``folder/name``, or the one ``name`` below it (nbgrader's ``student/assignment/`` layout)."""
+    """``folder/name``, or the one ``name`` below it (nbgrader's ``student/assignment/`` layout).
+
+    Symbolic links are never followed, to folders or to files (a link is not
+    a submission: it could name the source notebook or a classmate's file).
+    """
     direct = folder / name
-    if direct.is_file():
+    if _is_regular(direct):
         return direct
-    found = [p for p in folder.rglob(name) if p.is_file() and ".ipynb_checkpoints" not in p.parts]
+    found = []
+    for parent, folders, files in os.walk(folder, followlinks=False):
+        folders[:] = [entry for entry in folders if entry != ".ipynb_checkpoints"]
+        if name in files and _is_regular(Path(parent) / name):
+            found.append(Path(parent) / name)
     return found[0] if len(found) == 1 else None
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def read_submission(folder: Path, name: str) -> bytes | str:
+    """The bytes of student ``folder``'s notebook ``name``, or why there are none.
+
+    The student's folder and the file are checked with ``lstat`` and opened
+    with ``O_NOFOLLOW``: a symbolic link (or a file with other hard links) is
+    refused and its target never read.  Reasons never quote the file.
+    """
+    if os.path.islink(folder):
+        return f"{name}: the student's folder is a symbolic link, which is refused"
+    found = find_submission(folder, name)
+    if found is None:
+        links = [Path(parent) / name for parent, _, files in os.walk(folder, followlinks=False)
+                 if name in files and os.path.islink(Path(parent) / name)]
+        return (f"{name} is a symbolic link, which is refused" if links
+                else f"{name} is missing from the submission")
+    try:
+        descriptor = os.open(found, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        return f"cannot read {name}: {error.strerror}"
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return f"{name} is not a regular file, which is refused"
+        if info.st_nlink > 1:
+            return f"{name} has other hard links (a link to another file?), which is refused"
+        if info.st_size > MAX_SUBMISSION_BYTES:
+            return f"{name} is larger than {MAX_SUBMISSION_BYTES // 2**20} MiB, which is refused"
+        return handle.read(MAX_SUBMISSION_BYTES + 1)
 
 
 def _sources(source_folder: Path, notebooks: Sequence[str] | None) -> dict[str, bytes]:
@@ -110,6 +161,14 @@ def _write_result(path: Path, key: str, result: dict[str, Any]) -> None:
     os.replace(partial, path)  # never a half-written result, even when interrupted
 
 
+def _failed(job: dict[str, Any], reason: str) -> dict[str, Any]:
+    """The result of a job whose task failed (its worker died twice, say): zero, with the reason."""
+    arguments = job["arguments"]
+    source = parse_notebook(arguments["source"], name=arguments["notebook"])
+    grade = ungraded(reason, source, student=arguments["student"], notebook=arguments["notebook"])
+    return {"grade": asdict(grade), "sandbox": ""}
+
+
 def _run_local(jobs: list[dict[str, Any]], workers: int, store: Any) -> None:
     async def run_all() -> None:
         gate = asyncio.Semaphore(workers)
@@ -117,33 +176,16 @@ def _run_local(jobs: list[dict[str, Any]], workers: int, store: Any) -> None:
 
         async def one(job: dict[str, Any]) -> None:
             async with gate:
-                result = await loop.run_in_executor(None, lambda: grade_job(**job["arguments"]))
-                store(job, result)
+                try:
+                    result = await loop.run_in_executor(None, lambda: grade_job(**job["arguments"]))
+                except Exception as error:  # noqa: BLE001 - one submission's failure is that student's only
+                    store(job, _failed(job, f"grading failed: {type(error).__name__}"), keep=False)
+                else:
+                    store(job, result)
 
         await asyncio.gather(*(one(job) for job in jobs))
 
     runner.run_coroutine(run_all())
-
-
-def _local_cluster(workers: int) -> Any:
-    """A scheduler and ``workers`` single-threaded workers on this machine, as processes.
-
-    Each is started as a command (``python -m dask spec``), not by
-    multiprocessing: a ``LocalCluster``'s spawned workers import the caller's
-    ``__main__``, so a plain ``python grade.py`` without an ``if __name__ ==
-    "__main__"`` guard would start grading again in every worker and fail
-    ("Nanny failed to start").  Windows has no such launcher in Dask: there the
-    caller's script needs the guard.
-    """
-    from distributed import LocalCluster
-
-    if os.name == "nt":  # pragma: no cover - distributed's SubprocessCluster is POSIX-only
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                            dashboard_address=None, silence_logs=40)
-    from distributed.deploy.subprocess import SubprocessCluster
-
-    return SubprocessCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None,
-                             silence_logs=40)
 
 
 def _run_dask(jobs: list[dict[str, Any]], scheduler: str, workers: int, store: Any) -> None:
@@ -151,7 +193,7 @@ def _run_dask(jobs: list[dict[str, Any]], scheduler: str, workers: int, store: A
         from distributed import Client, as_completed
     except ImportError as error:  # pragma: no cover - distributed is in the grading extra
         raise ImportError("scheduler= needs dask.distributed: pip install 'saliency-course[grading]'") from error
-    cluster = _local_cluster(workers) if scheduler == "local" else None
+    cluster = local_cluster(workers) if scheduler == "local" else None
     try:
         with Client(cluster if cluster is not None else scheduler) as client:
             futures = {}
@@ -160,7 +202,13 @@ def _run_dask(jobs: list[dict[str, Any]], scheduler: str, workers: int, store: A
                                        key=f"grade-{job['key'][:16]}-{len(futures)}")
                 futures[future] = job
             for future in as_completed(futures):
-                store(futures[future], future.result())
+                job = futures[future]
+                try:
+                    result = future.result()
+                except Exception as error:  # noqa: BLE001 - one submission's failure is that student's only
+                    store(job, _failed(job, f"grading failed: {type(error).__name__}"), keep=False)
+                else:
+                    store(job, result)
     finally:
         if cluster is not None:
             cluster.close()
@@ -278,6 +326,7 @@ def grade_submissions(
         raise ValueError(f"manual_scores must be an existing CSV file, got {str(manual)!r}")
     scores = reports.read_manual_scores(manual) if manual.is_file() else {}
     sources = _sources(source_folder, notebooks)
+    # a link to a folder is listed here and refused, notebook by notebook, by read_submission
     students = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not students:
         raise ValueError(f"submissions_dir {str(submissions)!r} has no student folders")
@@ -293,14 +342,7 @@ def grade_submissions(
     jobs = []
     for student in students:
         for name, source in sources.items():
-            found = find_submission(submissions / student, name)
-            if found is None:
-                submission: bytes | str = f"{name} is missing from the submission"
-            else:
-                try:
-                    submission = found.read_bytes()
-                except OSError as error:
-                    submission = f"cannot read {name}: {error}"
+            submission = read_submission(submissions / student, name)
             key = _digest(_digest(submission) + _digest(source) + fingerprint)
             path = results_dir / student / f"{name}.json"
             stored = _read_result(path, key)
@@ -318,8 +360,9 @@ def grade_submissions(
 
         bar = tqdm(total=len(jobs), unit="notebook", desc="grading")
 
-    def store(job: dict[str, Any], result: dict[str, Any]) -> None:
-        _write_result(job["path"], job["key"], result)
+    def store(job: dict[str, Any], result: dict[str, Any], keep: bool = True) -> None:
+        if keep:  # a failure of the grading itself is not kept: the next run tries again
+            _write_result(job["path"], job["key"], result)
         results[job["id"]] = result
         if bar is not None:
             bar.update(1)
