@@ -57,6 +57,7 @@ def _source() -> nbformat.NotebookNode:
         new_code_cell("import numpy as np"),
         new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1.0\n    ### END SOLUTION", metadata={"nbgrader": _SOLUTION}),
         new_code_cell(
+            "import numpy as np\n"
             "# coerced to a float array: an object that equals everything is not a number\n"
             "value = np.asarray(f(), dtype=np.float64)\n"
             "assert value.shape == () and float(value) == 1.0, 'f() should return one'\n"
@@ -120,6 +121,13 @@ def _attacks(course: Path, listener_port: int, socket_path: str, marker: Path) -
         "tamper_builtins_import": {"before": "import builtins\nreal = builtins.__import__\n"
                                              "builtins.__import__ = lambda *a, **k: real(*a, **k)",
                                    "problem": "builtins.__import__ was replaced"},
+        "tamper_serve": {"before": "import json\nimport course_lib.classroom.pristine as pristine\n"
+                                   "pristine.serve = lambda namespace, request: json.dumps({'result': 1.0, 'after': []})",
+                         "problem": "pristine.serve was replaced"},
+        "return_object": {"cell": "class One(float):\n    def __eq__(self, other):\n        return True\n"
+                                  "def f():\n    return [One(1.0)]"},
+        "return_nested": {"cell": "def f():\n    value = []\n    for _ in range(100_000):\n        value = [value]\n"
+                                  "    return value"},
         "tamper_settrace": {"before": "import sys\nsys.settrace(lambda *a: None)"},
         "tamper_profile": {"before": "import sys\nsys.setprofile = lambda *a: None", "problem": "sys.setprofile was replaced"},
         # --- secrets -----------------------------------------------------------------------------

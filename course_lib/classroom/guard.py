@@ -363,6 +363,7 @@ def snapshot() -> None:
     """
     with contextlib.suppress(ImportError):
         import numpy.testing  # noqa: F401
+    import course_lib.classroom.pristine  # noqa: F401 - what answers the test kernel's calls: watched from the start
     _STATE.clear()
     _STATE["modules"] = {name: (id(module), _identities(module)) for name, module in _watched().items()}
     _STATE["sys"] = {name: id(getattr(sys, name, None)) for name in _SYS_NAMES}

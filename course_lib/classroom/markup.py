@@ -27,6 +27,8 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from course_lib.classroom.pristine import defined_names, free_names
+
 BEGIN_SOLUTION = "BEGIN SOLUTION"
 END_SOLUTION = "END SOLUTION"
 BEGIN_HIDDEN_TESTS = "BEGIN HIDDEN TESTS"
@@ -171,6 +173,14 @@ def _points_problem(meta: dict[str, Any]) -> str | None:
     return None
 
 
+def _outside_names(source: str, solution_names: set[str]) -> set[str]:
+    """Names a test cell reads that come from neither itself nor a solution cell."""
+    try:
+        return free_names(source) - solution_names
+    except SyntaxError:
+        return set()
+
+
 def check_markup(path: str | os.PathLike[str], *, require_hidden: bool = False) -> list[str]:
     """Check the nbgrader markup of one notebook or of every notebook in a folder.
 
@@ -188,7 +198,11 @@ def check_markup(path: str | os.PathLike[str], *, require_hidden: bool = False) 
     * solution delimiters appear only in solution cells, hidden-test
       delimiters only in test cells;
     * with ``require_hidden``, every test cell has a hidden-test region (the
-      course's rule: a visible test alone can be hard-coded against).
+      course's rule: a visible test alone can be hard-coded against);
+    * a test cell uses only the names it defines or imports and those of the
+      notebook's solution cells: the grader runs it in a pristine kernel of its
+      own (:mod:`course_lib.classroom.pristine`), and nothing a student can change
+      decides its inputs.
 
     Parameters
     ----------
@@ -235,6 +249,8 @@ def check_markup(path: str | os.PathLike[str], *, require_hidden: bool = False) 
             problems.append(str(error))
             continue
         open_solution: tuple[int, str] | None = None
+        solution_names = {name for cell in nb.cells if is_solution(cell) and cell.get("cell_type") == "code"
+                          for name in defined_names(cell.get("source", ""))}
         for number, cell in enumerate(nb.cells, start=1):
             meta = nbgrader_meta(cell)
             source = cell.get("source", "")
@@ -283,6 +299,11 @@ def check_markup(path: str | os.PathLike[str], *, require_hidden: bool = False) 
                     report(problem)
                 elif require_hidden and BEGIN_HIDDEN_TESTS not in source:
                     report("test cell has no hidden tests (### BEGIN HIDDEN TESTS)")
+                outside = _outside_names(source, solution_names)
+                if outside:
+                    report(f"test cell uses {', '.join(sorted(outside))}, defined outside it: a test cell may use "
+                           "only what it defines or imports and the names of the solution cells (the grader "
+                           "runs it in a kernel of its own)")
                 open_solution = None
             if not (is_solution(cell) or is_answer(cell)) and (BEGIN_SOLUTION in source or END_SOLUTION in source):
                 report("solution delimiters outside a solution cell")

@@ -332,12 +332,11 @@ class StudentCodeError(Exception):
 
 
 def _dumps(value: Any) -> bytes:
-    try:
-        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        import cloudpickle  # a lambda or a local function passed by a test
+    # cloudpickle: a function the test cell defines (its __main__) goes by value, with its code;
+    # plain pickle would name it, and the student's kernel has no such name
+    import cloudpickle
 
-        return cloudpickle.dumps(value)
+    return cloudpickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _ask(payload: dict[str, Any]) -> dict[str, Any]:
@@ -368,9 +367,12 @@ def _raise(name: str, data: dict[str, Any]) -> None:
         try:
             error = known(message)
         except Exception:  # noqa: BLE001 - an exception type whose constructor wants more
-            error = StudentCodeError(f"{ename}: {message}")
+            error = type(ename, (StudentCodeError,), {})(message)
         raise error
-    raise StudentCodeError(f"{ename}: {message}" if message else ename)
+    # an exception type of the student's (or of a library the test kernel has not imported) comes
+    # back under its own name, so the feedback can say which
+    kind = type(ename, (StudentCodeError,), {}) if ename.isidentifier() else StudentCodeError
+    raise kind(message)
 
 
 def _write_back(originals: list[Any], states: Any) -> None:

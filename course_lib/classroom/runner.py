@@ -42,6 +42,7 @@ from typing import Any
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async
 from nbformat import NotebookNode
 from traitlets import Type
 
@@ -89,6 +90,7 @@ class SlicedPollClient(AsyncKernelClient):
 
     shell_channel_class = Type(SlicedPollChannel)
     iopub_channel_class = Type(SlicedPollChannel)
+    stdin_channel_class = Type(SlicedPollChannel)
 
 
 class SlicedPollKernelManager(AsyncKernelManager):
@@ -161,8 +163,10 @@ def _client_class() -> type:
         """nbclient with a cap on stored output and a record of executed and timed-out cells."""
 
         def __init__(self, nb: NotebookNode, *, max_output_bytes: int, max_notebook_bytes: int,
-                     **kwargs: Any) -> None:
+                     answer_input: Any = None, delegate: Any = None, **kwargs: Any) -> None:
             super().__init__(nb, **kwargs)
+            self.answer_input = answer_input
+            self.delegate = delegate
             self.max_output_bytes = max_output_bytes
             self.max_notebook_bytes = max_notebook_bytes
             self.received = 0
@@ -175,6 +179,44 @@ def _client_class() -> type:
             self.used: dict[int, int] = {}
             self.on_cell_start = self._cell_started
             self.on_cell_executed = self._cell_executed
+
+        async def async_execute(self, reset_kc: bool = False, **kwargs: Any) -> NotebookNode:
+            # nbclient's own loop (its public steps only), plus what grading needs: a task that answers
+            # the kernel's input requests while cells run, and cells handed to ``delegate`` (the
+            # pristine kernel's tests) instead of this kernel.
+            self.reset_execution_trackers()
+            async with self.async_setup_kernel(**kwargs):
+                await self.async_wait_for_reply(await ensure_async(self.kc.kernel_info()))
+                answering = None
+                if self.answer_input is not None:
+                    self.kc.allow_stdin = True  # nbclient turns input requests off; this kernel's are answered
+                    answering = asyncio.ensure_future(self._answer_input())
+                try:
+                    for index, cell in enumerate(self.nb.cells):
+                        if self.delegate is not None and delegated(cell):
+                            await self.delegate(self, cell, index)
+                        else:
+                            await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
+                finally:
+                    if answering is not None:
+                        answering.cancel()
+            return self.nb
+
+        async def _answer_input(self) -> None:
+            while True:
+                msg = await self.kc.stdin_channel.get_msg(timeout=None)
+                if msg.get("msg_type") != "input_request":
+                    continue
+                prompt = msg.get("content", {}).get("prompt", "")
+                asked_in = (self.current, self.started)
+                try:
+                    answer = await self.answer_input(prompt if isinstance(prompt, str) else "")
+                except Exception as error:  # noqa: BLE001 - the asking cell gets a failure, the run goes on
+                    answer = json.dumps({"error": "RuntimeError", "message": f"the grader could not "
+                                         f"answer: {type(error).__name__}"})
+                if (self.current, self.started) != asked_in or self.current in self.timed_out:
+                    continue  # the cell that asked was stopped meanwhile: nobody waits for this answer
+                self.kc.input(answer)
 
         def _cell_started(self, cell: NotebookNode, cell_index: int) -> None:
             self.current, self.started = cell_index, time.monotonic()
@@ -229,6 +271,15 @@ def _client_class() -> type:
             return None
 
     return GradingClient
+
+
+DELEGATE_KEY = "course_grader_delegate"
+"""Cell metadata of a cell that :func:`execute` hands to its ``delegate`` instead of running it."""
+
+
+def delegated(cell: NotebookNode) -> bool:
+    """Whether ``cell`` is run by the delegate (the pristine kernel), not by this notebook's kernel."""
+    return bool(cell.get("metadata", {}).get(DELEGATE_KEY))
 
 
 def reply_summary(execute_reply: Any) -> dict[str, str]:
@@ -308,6 +359,8 @@ async def execute(
     workdir: str | os.PathLike[str] | None = None,
     sandbox: Sandbox | None = None,
     max_notebook_bytes: int | None = None,
+    answer_input: Any = None,
+    delegate: Any = None,
 ) -> Execution:
     """Run ``nb`` (in place) in a fresh kernel; never raises for what the notebook does.
 
@@ -334,6 +387,14 @@ async def execute(
         Bytes the kernel may send in all (outputs, display updates, widget
         messages) before the notebook is stopped (default:
         :data:`DEFAULT_MAX_NOTEBOOK_BYTES`, or ``max_output_bytes`` if larger).
+    answer_input : async callable or None
+        Answers the kernel's ``input()`` prompts (a string in, a string out),
+        while the cells run; without it nothing answers them.
+    delegate : async callable or None
+        Runs the cells marked as delegated (:func:`delegated`) in their place,
+        called with this kernel's client and the cell, while this kernel is up
+        (the grader runs the test cells in the pristine kernel so); its time
+        counts against the notebook's budget.
 
     Returns
     -------
@@ -366,6 +427,7 @@ async def execute(
                                                        kernel_name=kernel_name, cgroup=cgroup)}
         client = _client_class()(
             nb, max_output_bytes=max_output_bytes, timeout=max(1, round(timeout)),
+            answer_input=answer_input, delegate=delegate,
             max_notebook_bytes=max_notebook_bytes or max(DEFAULT_MAX_NOTEBOOK_BYTES, max_output_bytes),
             interrupt_on_timeout=True, allow_errors=True, kernel_name=kernel_name, **manager,
             shutdown_kernel="immediate", record_timing=False,

@@ -96,10 +96,15 @@ class Sandbox:
 
     def command(self, argv: list[str], *, sockets: str, workdir: str, cgroup: "Cgroup | None" = None) -> list[str]:
         """``argv`` run inside bubblewrap; ``sockets`` is bound read-write, ``workdir`` is a fresh tmpfs."""
+        size = str(self.tmpfs_bytes)
         options = ["bwrap", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
                    "--cap-drop", "ALL", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                    "--hostname", "sandbox", "--die-with-parent", "--new-session",
                    "--proc", "/proc", "--dev", "/dev"]
+        # Mounts apply in order, a later one covering an earlier: the empty folders first, then the
+        # read-only folders (a Python or a clone under /tmp stays visible), then what is hidden again.
+        for path in ("/tmp", SANDBOX_HOME, "/dev/shm"):
+            options += ["--size", size, "--tmpfs", path]
         for folder in _SYSTEM_FOLDERS:
             if os.path.islink(folder):  # merged /usr: /lib -> usr/lib
                 options += ["--symlink", os.readlink(folder), folder]
@@ -116,10 +121,7 @@ class Sandbox:
         for path in self.hide:
             if os.path.isdir(path):
                 options += ["--tmpfs", os.path.realpath(path)]
-        size = str(self.tmpfs_bytes)
-        for path in ("/tmp", SANDBOX_HOME, "/dev/shm", workdir):
-            options += ["--size", size, "--tmpfs", path]
-        options += ["--bind", sockets, sockets,
+        options += ["--size", size, "--tmpfs", workdir, "--bind", sockets, sockets,
                     "--chdir", workdir, "--setenv", "HOME", SANDBOX_HOME, "--setenv", "PWD", workdir,
                     # ipykernel stops when its parent's PID is not its parent: in the PID
                     # namespace it never is; --die-with-parent does that job instead.

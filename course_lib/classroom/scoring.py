@@ -27,18 +27,20 @@ What happens to a submission, in order:
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import nbformat
 from nbformat import NotebookNode
 
-from course_lib.classroom import runner
+from course_lib.classroom import pristine, runner
 from course_lib.classroom.guard import GUARD_MARKER
 from course_lib.classroom.sandbox import Sandbox
 from course_lib.classroom.markup import (
@@ -202,8 +204,147 @@ def restore_tests(submission: NotebookNode, source: NotebookNode) -> tuple[Noteb
 
 def _grader_cell(source: str, role: str, nonce: str = "") -> NotebookNode:
     cell = nbformat.v4.new_code_cell(source, metadata={_GRADER_KEY: {"role": role, "nonce": nonce}})
-    cell["id"] = f"grader-{role}-{nonce or 'setup'}"[:64]
+    cell["id"] = re.sub(r"[^A-Za-z0-9_-]", "-", f"grader-{role}-{nonce or 'setup'}")[:64]
     return cell
+
+
+def student_part(restored: NotebookNode) -> NotebookNode:
+    """The notebook the student's kernel runs: every test cell replaced by an empty placeholder.
+
+    The placeholder keeps the test's ``grade_id`` and is handed to the pristine
+    kernel (:mod:`course_lib.classroom.pristine`) when the run reaches it, so
+    the test runs at its place in the notebook but never in this kernel.
+    """
+    part = copy.deepcopy(restored)
+    for index, cell in enumerate(part.cells):
+        if is_test(cell) and cell.cell_type == "code":
+            placeholder = nbformat.v4.new_code_cell("", metadata=copy.deepcopy(cell.metadata))
+            placeholder.metadata[runner.DELEGATE_KEY] = grade_id(cell)
+            placeholder["id"] = cell.get("id", placeholder["id"])
+            part.cells[index] = placeholder
+    return part
+
+
+def test_notebook(source: NotebookNode) -> NotebookNode:
+    """The notebook the pristine kernel runs: a warm-up cell, then per test cell the proxies and the test."""
+    names = [name for cell in source.cells if is_solution(cell) and cell.cell_type == "code"
+             for name in pristine.defined_names(cell.source)]
+    module = "__import__('course_lib.classroom.pristine', fromlist=['install'])"
+    cells = [_grader_cell(f"{module}\nimport numpy", "warm-up")]
+    for cell in source.cells:
+        if is_test(cell) and cell.cell_type == "code":
+            identifier = grade_id(cell)
+            setup = _grader_cell(f"{module}.install(globals(), {list(dict.fromkeys(names))!r})", "proxies",
+                                 identifier)
+            test = nbformat.v4.new_code_cell(cell.source, metadata=copy.deepcopy(cell.metadata))
+            for step in (setup, test):
+                step.metadata[runner.DELEGATE_KEY] = identifier
+            cells += [setup, test]
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+class TestRun:
+    """The pristine kernel's side of one submission: its tests, run one by one when the student's run
+    reaches them, each call of a student's function answered by the student's kernel."""
+
+    def __init__(self, tests: NotebookNode, *, timeout: float) -> None:
+        self.tests = tests
+        self.timeout = timeout
+        self.student = None  # the student's kernel client, known from the first test on
+        self.gates: dict[str, asyncio.Event] = {}
+        self.done: dict[str, asyncio.Event] = {}
+        self.go: dict[str, bool] = {}
+        self.ran: set[str] = set()
+        for cell in tests.cells:
+            key = cell.metadata.get(runner.DELEGATE_KEY)
+            if key:
+                self.gates.setdefault(key, asyncio.Event())
+                self.done.setdefault(key, asyncio.Event())
+
+    async def in_student_run(self, client: Any, cell: NotebookNode, index: int) -> None:
+        """The student's kernel reached test ``cell``: run it over there, and wait."""
+        key = cell.metadata[runner.DELEGATE_KEY]
+        self.student = client
+        if key in self.gates and not self.gates[key].is_set():
+            self.go[key] = True
+            self.gates[key].set()
+            await self.done[key].wait()
+
+    async def in_test_run(self, client: Any, cell: NotebookNode, index: int) -> None:
+        """The pristine kernel reached ``cell``: run it once its test is due, or skip it."""
+        key = cell.metadata[runner.DELEGATE_KEY]
+        await self.gates[key].wait()
+        if self.go.get(key):
+            await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            self.ran.add(key)
+        if cell.metadata.get(_GRADER_KEY) is None:  # the test itself, after its proxies: done
+            self.done[key].set()
+
+    def finish(self) -> None:
+        """No more tests will be asked for: the pristine kernel skips the rest and stops."""
+        for key, gate in self.gates.items():
+            gate.set()
+            self.done[key].set()
+
+    async def answer(self, prompt: str) -> str:
+        """A proxy's question, answered by running :func:`pristine.serve` in the student's kernel."""
+        if not prompt.startswith(pristine.REQUEST + " ") or self.student is None:
+            return ""
+        request = prompt[len(pristine.REQUEST) + 1:]
+        code = (f"_course_reply_ = __import__('course_lib.classroom.pristine', fromlist=['serve'])"
+                f".serve(globals(), {request!r})")
+        return await _ask_kernel(self.student, code, "_course_reply_", timeout=self.timeout)
+
+
+async def _ask_kernel(client: Any, code: str, name: str, *, timeout: float) -> str:
+    """Run ``code`` silently in ``client``'s kernel and return the string variable ``name`` it set.
+
+    The kernel is the student's, so its answer is only a string: the caller
+    (a proxy in the pristine kernel) parses it as plain data or refuses it.
+    A call that runs longer than ``timeout`` is interrupted.
+    """
+    import ast
+    import queue
+
+    kc = client.kc
+    msg_id = kc.execute(code, silent=True, store_history=False, user_expressions={"reply": name},
+                        allow_stdin=False)
+    deadline = time.monotonic() + timeout
+    reply = None
+    interrupted = False
+    while reply is None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            if interrupted:
+                break
+            interrupted = True
+            await client.km.interrupt_kernel()
+            deadline = time.monotonic() + 5.0
+            continue
+        try:
+            msg = await kc.shell_channel.get_msg(timeout=min(left, 1.0))
+        except queue.Empty:
+            if not await client.km.is_alive():
+                return json.dumps({"error": "RuntimeError", "message": "the student's kernel died"})
+            continue
+        if msg.get("parent_header", {}).get("msg_id") == msg_id:
+            reply = msg
+    for _ in range(10_000):  # what the call printed: nobody reads it
+        try:
+            await kc.iopub_channel.get_msg(timeout=0)
+        except queue.Empty:
+            break
+    if interrupted or reply is None:
+        return json.dumps({"error": "TimeoutError", "message": f"the call ran longer than {timeout:g} s"})
+    content = reply.get("content", {})
+    if content.get("status") != "ok":
+        return json.dumps({"error": str(content.get("ename", "Error"))[:100], "message": ""})
+    text = content.get("user_expressions", {}).get("reply", {}).get("data", {}).get("text/plain", "")
+    try:
+        value = ast.literal_eval(text) if isinstance(text, str) and len(text) <= pristine.MAX_REPLY_CHARS else None
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        value = None
+    return value if isinstance(value, str) else json.dumps({"error": "RuntimeError", "message": "no reply"})
 
 
 def add_guard_cells(nb: NotebookNode) -> NotebookNode:
@@ -400,6 +541,8 @@ def answers_of(submission: NotebookNode, source: NotebookNode) -> dict[str, str]
 
 def score(
     execution: runner.Execution,
+    tests_run: runner.Execution,
+    ran: set[str],
     source: NotebookNode,
     *,
     student: str,
@@ -408,12 +551,15 @@ def score(
     check_outputs: bool,
     sanitize_patterns: Sequence[tuple[str, str]] = DEFAULT_SANITIZE_PATTERNS,
 ) -> NotebookGrade:
-    """Score an executed (restored, guarded) notebook against its source."""
+    """Score a submission from its two runs: the student's kernel (``execution``: the student's part,
+    guarded, with test placeholders) and the pristine kernel (``tests_run``; ``ran``: the tests it ran)."""
     tests = {grade_id(cell): points(cell) for cell in source.cells if is_test(cell)}
     written = {grade_id(cell): points(cell) for cell in source.cells if is_answer(cell)}
     grade = NotebookGrade(student, notebook, sum(tests.values()) + sum(written.values()),
                           problem=execution.problem, seconds=execution.seconds)
-    not_run = "not run: " + (execution.problem or "an earlier cell stopped the notebook")
+    not_run = "not run: " + (execution.problem or tests_run.problem or "an earlier cell stopped the notebook")
+    test_cells = {cell.metadata[runner.DELEGATE_KEY]: (index, cell) for index, cell in enumerate(tests_run.nb.cells)
+                  if cell.metadata.get(runner.DELEGATE_KEY) and _grader_role(cell) is None}
     tampering: list[str] = []
     results: dict[str, CheckResult] = {}
     order: list[str] = []
@@ -432,6 +578,27 @@ def score(
         if cell.cell_type != "code":
             continue
         identifier = grade_id(cell)
+        if runner.delegated(cell) and identifier in tests and identifier not in results:
+            # the test ran in the pristine kernel: its verdict is that kernel's reply
+            order.append(identifier)
+            test_index, test_cell = test_cells.get(identifier, (-1, cell))
+            test_timed_out = test_index in tests_run.timed_out
+            failed = not tests_run.completed(test_index) or first_error(test_cell) is not None
+            error = first_error(test_cell) or _reply_error(tests_run.replies.get(test_index, {}))
+            if tampering:
+                passed, message = False, f"{TAMPERING}: {'; '.join(tampering)}"
+            elif identifier not in ran or (test_index not in tests_run.executed and not test_timed_out):
+                passed, message = False, not_run
+            elif failed or test_timed_out:
+                passed = False
+                message = error_message(test_cell, error, timeout=timeout, timed_out=test_timed_out,
+                                        own_message=_raised_by_the_cell(test_cell, error),
+                                        secrets=_hidden_lines(test_cell.source))
+            else:
+                passed, message = True, ""
+            results[identifier] = CheckResult("test", identifier, passed, tests[identifier] if passed else 0.0,
+                                              tests[identifier], message)
+            continue
         timed_out = index in execution.timed_out
         # A cell passes only when the kernel's reply says "ok" and it published no error: an error
         # output alone can be hidden (custom handlers, cleared output), the reply's status cannot
@@ -508,11 +675,22 @@ async def grade_one(
     restored, notes = restore_tests(submission, source)
     if notebook_timeout is None:  # the source's cells set the budget: cells a student adds do not extend it
         notebook_timeout = timeout * (sum(cell.cell_type == "code" for cell in source.cells) + 2)
-    execution = await runner.execute(add_guard_cells(restored), timeout=timeout,
-                                     max_output_bytes=max_output_bytes, notebook_timeout=notebook_timeout,
-                                     kernel_name=kernel_name, sandbox=sandbox)
-    grade = score(execution, source, student=student, notebook=notebook, timeout=timeout,
+    run = TestRun(test_notebook(source), timeout=timeout)
+    test_task = asyncio.ensure_future(runner.execute(
+        run.tests, timeout=timeout, max_output_bytes=max_output_bytes, notebook_timeout=notebook_timeout + 60,
+        kernel_name=kernel_name, sandbox=sandbox, answer_input=run.answer, delegate=run.in_test_run))
+    test_task.add_done_callback(lambda _: run.finish())  # a test kernel that stopped early holds up nothing
+    try:
+        execution = await runner.execute(add_guard_cells(student_part(restored)), timeout=timeout,
+                                         max_output_bytes=max_output_bytes, notebook_timeout=notebook_timeout,
+                                         kernel_name=kernel_name, sandbox=sandbox, delegate=run.in_student_run)
+    finally:
+        run.finish()
+        tests = await test_task
+    grade = score(execution, tests, run.ran, source, student=student, notebook=notebook, timeout=timeout,
                   check_outputs=check_outputs, sanitize_patterns=sanitize_patterns)
+    if tests.problem and not execution.problem:
+        grade.problem = "; ".join(filter(None, [grade.problem, f"the test kernel: {tests.problem}"]))
     grade.notes = notes
     grade.answers = answers_of(submission, source)
     if sandbox is not None:
