@@ -48,8 +48,9 @@ from traitlets import Type
 
 from course_lib.classroom.sandbox import Sandbox
 
-POLL_SLICE = 0.1
-"""Seconds a channel waits on its socket before looking again (bounds a lost wake-up)."""
+POLL_SLICE = 0.02
+"""Seconds a channel waits on its socket before looking again (bounds a lost wake-up; short, as the
+pristine kernel's calls of a student's function each wait on two channels)."""
 
 HEADLESS_ENV = "COURSE_LIB_HEADLESS"
 """Set in the kernels this package starts, so that progress() inside them does nothing."""
