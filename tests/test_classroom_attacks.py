@@ -79,6 +79,11 @@ def _oracle(condition: str, setup: str = "") -> str:
            "        ok = False\n    return 1.0 if ok else 0.0"
 
 
+def _package_marker(marker: Path) -> Path:
+    """Where ``write_host`` tries to write: beside the installed package, named after ``marker``."""
+    return Path(classroom.__file__).parent / f"attack-{marker.parent.name}-{marker.name}"
+
+
 def _attacks(course: Path, listener_port: int, socket_path: str, marker: Path) -> dict[str, dict]:
     """student -> {"cell": code in the solution cell, "before": code of a cell before it, "problem": ...}."""
     source_path = course / "source" / NAME
@@ -145,7 +150,10 @@ def _attacks(course: Path, listener_port: int, socket_path: str, marker: Path) -
                                          "r = subprocess.run(['mount', '-o', 'remount,rw', '/'], capture_output=True)")},
         "root_uid": {"cell": _oracle("__import__('os').getuid() == 0 or 'CapEff:\\t0000000000000000' "
                                      "not in open('/proc/self/status').read()")},
-        "write_host": {"cell": _oracle(f"open({str(marker)!r}, 'w').write('x') == 1")},
+        # the package's own folder is visible (read-only) inside the sandbox, so a write there that
+        # succeeds is a write to the host; a path under /tmp only ever reaches the sandbox's tmpfs
+        "write_host": {"cell": _oracle(f"open({str(_package_marker(marker))!r}, 'w').write('x') == 1")},
+        "write_host_tmp": {"before": f"open({str(marker)!r}, 'w').write('x')"},
         "connect_tcp": {"cell": _oracle(f"__import__('socket').create_connection(('127.0.0.1', {listener_port}), 2)")},
         "connect_unix_socket": {"cell": _oracle("s.connect_ex(" + repr(socket_path) + ") == 0",
                                                 "import socket\ns = socket.socket(socket.AF_UNIX)")},
@@ -287,7 +295,10 @@ def test_nothing_secret_reaches_a_page_or_the_gradebook(attacked):
 
 def test_the_host_was_not_touched(attacked):
     _, _, _, marker = attacked
-    assert not marker.exists()
+    package_marker = _package_marker(marker)
+    written = package_marker.exists()
+    package_marker.unlink(missing_ok=True)
+    assert not written and not marker.exists()
     leftover = [line for line in os.popen("ps -eo args").read().splitlines() if "ipykernel" in line and "bwrap" in line]
     assert not leftover, leftover
 

@@ -13,6 +13,7 @@ import importlib.metadata
 import os
 import re
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -72,8 +73,14 @@ def test_every_dependency_of_pyproject_is_locked_inside_its_range():
 
 
 def _installed() -> dict[str, importlib.metadata.Distribution]:
+    """What pip installed: the environment's site-packages only.
+
+    Modern setuptools appends its ``_vendor`` folder to ``sys.path`` once imported, whose
+    dist-info folders (autocommand, jaraco.*) are setuptools' business, not installs.
+    """
     found: dict[str, importlib.metadata.Distribution] = {}
-    for distribution in importlib.metadata.distributions():  # in sys.path order: the first one wins
+    folders = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    for distribution in importlib.metadata.distributions(path=folders):  # in path order: the first one wins
         found.setdefault(canonicalize_name(distribution.metadata["Name"]), distribution)
     return found
 

@@ -11,18 +11,24 @@ What happens to a submission, in order:
    test cell that was edited, turned into markdown or raw text, or deleted
    gets the source's code back (hidden tests included), at its place or, if
    deleted, right after the solution cell it tests; the feedback says which.
-2. **Guard cells added** (never shown to the student): one at the top that
-   snapshots what tests rely on (:func:`course_lib.classroom.guard.snapshot`)
-   and one after every test cell that compares
-   (:func:`~course_lib.classroom.guard.verify`), with a fresh random nonce
-   each, so printed text cannot imitate a passing check.
-3. **Run** in a fresh kernel (:mod:`course_lib.classroom.runner`).
-4. **Scored**: a test cell earns its points when it ran without an error.
-   From the first guard check that finds tampering (or cannot run), that
-   test cell and every later one earn nothing, and ``problem`` says
-   "tampering suspected: ...".  Written answers are collected for manual
-   grading.  Cells marked ``NBVAL_CHECK_OUTPUT`` are compared with the
-   source by nbval's rules (reported, not scored).
+2. **Split in two** (:func:`student_part`, :func:`pristine_notebook`): the
+   student's kernel gets the notebook with each test cell replaced by an
+   empty placeholder; the pristine kernel gets the test cells
+   (:mod:`course_lib.classroom.pristine`).
+3. **Guard cells added** to the student's part (never shown to the student):
+   one at the top that snapshots what the calls rely on
+   (:func:`course_lib.classroom.guard.snapshot`) and one after every test
+   placeholder that compares (:func:`~course_lib.classroom.guard.verify`),
+   with a fresh random nonce each, so printed text cannot imitate a passing check.
+4. **Run** in two fresh kernels (:mod:`course_lib.classroom.runner`): when the
+   student's run reaches a placeholder, its test runs in the pristine kernel
+   (:class:`PristineRun`), whose proxies call the student's functions.
+5. **Scored**: a test cell earns its points when the pristine kernel's reply
+   says it ran without an error.  From the first guard check that finds
+   tampering (or cannot run), that test cell and every later one earn
+   nothing, and ``problem`` says "tampering suspected: ...".  Written answers
+   are collected for manual grading.  Cells marked ``NBVAL_CHECK_OUTPUT`` are
+   compared with the source by nbval's rules (reported, not scored).
 """
 
 from __future__ import annotations
@@ -225,7 +231,7 @@ def student_part(restored: NotebookNode) -> NotebookNode:
     return part
 
 
-def test_notebook(source: NotebookNode) -> NotebookNode:
+def pristine_notebook(source: NotebookNode) -> NotebookNode:
     """The notebook the pristine kernel runs: a warm-up cell, then per test cell the proxies and the test."""
     names = [name for cell in source.cells if is_solution(cell) and cell.cell_type == "code"
              for name in pristine.defined_names(cell.source)]
@@ -243,7 +249,7 @@ def test_notebook(source: NotebookNode) -> NotebookNode:
     return nbformat.v4.new_notebook(cells=cells)
 
 
-class TestRun:
+class PristineRun:
     """The pristine kernel's side of one submission: its tests, run one by one when the student's run
     reaches them, each call of a student's function answered by the student's kernel."""
 
@@ -578,7 +584,9 @@ def score(
         if cell.cell_type != "code":
             continue
         identifier = grade_id(cell)
-        if runner.delegated(cell) and identifier in tests and identifier not in results:
+        if identifier in tests:
+            if identifier in results or not runner.delegated(cell):
+                continue  # a test's verdict is the pristine kernel's, never this kernel's (a copy is ignored)
             # the test ran in the pristine kernel: its verdict is that kernel's reply
             order.append(identifier)
             test_index, test_cell = test_cells.get(identifier, (-1, cell))
@@ -604,22 +612,7 @@ def score(
         # output alone can be hidden (custom handlers, cleared output), the reply's status cannot
         failed = index in execution.executed and not execution.completed(index) or first_error(cell) is not None
         error = first_error(cell) or _reply_error(execution.replies.get(index, {}))
-        if identifier in tests and identifier not in results:
-            order.append(identifier)
-            if tampering:
-                passed, message = False, f"{TAMPERING}: {'; '.join(tampering)}"
-            elif index not in execution.executed and not timed_out:
-                passed, message = False, not_run
-            elif failed or timed_out:
-                passed = False
-                message = error_message(cell, error, timeout=timeout, timed_out=timed_out,
-                                        own_message=_raised_by_the_cell(cell, error),
-                                        secrets=_hidden_lines(cell.source))
-            else:
-                passed, message = True, ""
-            results[identifier] = CheckResult("test", identifier, passed, tests[identifier] if passed else 0.0,
-                                              tests[identifier], message)
-        elif failed or timed_out:
+        if failed or timed_out:
             name = identifier or f"cell {index + 1}"
             # a cell of the student's: its message is the student's own text, so only its type
             grade.checks.append(CheckResult("error", name, False, 0.0, 0.0,
@@ -675,7 +668,7 @@ async def grade_one(
     restored, notes = restore_tests(submission, source)
     if notebook_timeout is None:  # the source's cells set the budget: cells a student adds do not extend it
         notebook_timeout = timeout * (sum(cell.cell_type == "code" for cell in source.cells) + 2)
-    run = TestRun(test_notebook(source), timeout=timeout)
+    run = PristineRun(pristine_notebook(source), timeout=timeout)
     test_task = asyncio.ensure_future(runner.execute(
         run.tests, timeout=timeout, max_output_bytes=max_output_bytes, notebook_timeout=notebook_timeout + 60,
         kernel_name=kernel_name, sandbox=sandbox, answer_input=run.answer, delegate=run.in_test_run))
@@ -788,13 +781,16 @@ def grade_notebook(
     Examples
     --------
     >>> from nbformat.v4 import new_notebook, new_code_cell
+    >>> solution = {"grade": False, "grade_id": "s1", "locked": False,
+    ...             "schema_version": 3, "solution": True, "task": False}
     >>> test = {"grade": True, "grade_id": "t1", "locked": True, "points": 2,
     ...         "schema_version": 3, "solution": False, "task": False}
-    >>> source = new_notebook(cells=[new_code_cell("x = 41"),
-    ...                              new_code_cell("assert x == 42", metadata={"nbgrader": test})])
+    >>> source = new_notebook(cells=[
+    ...     new_code_cell("def answer(): return 41", metadata={"nbgrader": solution}),
+    ...     new_code_cell("assert answer() == 42", metadata={"nbgrader": test})])
     >>> grade = grade_notebook(source, source, timeout=30)
     >>> print(grade.points, grade.max_points, grade.checks[0].message)
-    0.0 2.0 line 1 (`assert x == 42`): AssertionError
+    0.0 2.0 line 1 (`assert answer() == 42`): AssertionError
     """
     check_options(timeout, max_output_bytes, notebook_timeout, 1)
     if not isinstance(source, NotebookNode):
