@@ -47,11 +47,14 @@ def copied(saliency, fixations):
     return COPY(saliency, fixations)
 
 
+# compiled in a cell before the test (compiling inside the checked call is refused by itself)
+RECOMPILED: dict = {}
+exec(compile(inspect.getsource(metrics.nss).replace("def nss(", "def my_own("), "<student>", "exec"),
+     dict(vars(metrics)), RECOMPILED)
+
+
 def recompiled(saliency, fixations):
-    namespace: dict = {}
-    source = inspect.getsource(metrics.nss).replace("def nss(", "def my_own(")
-    exec(compile(source, "<student>", "exec"), dict(vars(metrics)), namespace)
-    return namespace["my_own"](saliency, fixations)
+    return RECOMPILED["my_own"](saliency, fixations)
 
 
 def swallowed(saliency, fixations):
@@ -103,13 +106,92 @@ def test_other_course_functions_stay_allowed_and_the_profiler_is_restored():
         sys.setprofile(None)
 
 
-def test_removing_the_profiler_is_noticed():
+def test_removing_the_profiler_is_refused_even_when_the_error_is_caught():
     def sneaky(saliency, fixations):
-        sys.setprofile(None)
-        return metrics.nss(saliency, fixations)
+        try:
+            sys.setprofile(None)
+        except Exception:
+            pass
+        return honest_nss(saliency, fixations)
 
-    with pytest.raises(ReferenceUsedError, match="profiler that checks this exercise was removed"):
+    with pytest.raises(ReferenceUsedError, match="sys.setprofile"):  # remembered, raised on leaving
         forbid(metrics.nss)(sneaky)(SALIENCY, FIXATIONS)
+    assert sys.getprofile() is None
+    with pytest.raises(ReferenceUsedError, match="metrics.nss"):  # and the profile function stayed
+        forbid(metrics.nss)(lambda s, f: (sneaky(s, f), metrics.nss(s, f)))(SALIENCY, FIXATIONS)
+
+
+def _subprocess(saliency, fixations):
+    import subprocess
+    output = subprocess.run([sys.executable, "-c", "print(1.0)"], capture_output=True, text=True).stdout
+    return float(output)
+
+
+def _raw_thread(saliency, fixations):
+    import _thread
+    import time
+    result = []
+    _thread.start_new_thread(lambda: result.append(metrics.nss(saliency, fixations)), ())
+    time.sleep(0.5)
+    return result[0] if result else 0.0
+
+
+def _unprofiled_thread(saliency, fixations):
+    threading.setprofile(None)
+    return in_a_thread(saliency, fixations)
+
+
+def _tracer(saliency, fixations):
+    sys.settrace(lambda *args: None)
+    return 0.0
+
+
+def _heap_search(saliency, fixations):
+    import gc
+    for block in [o for o in gc.get_objects() if isinstance(o, forbid)]:
+        block._labels.clear()
+    return metrics.nss(saliency, fixations)
+
+
+def _new_code(saliency, fixations):
+    return types.FunctionType(honest_nss.__code__.replace(co_name="mine"), globals())(saliency, fixations)
+
+
+def _exec_text(saliency, fixations):
+    namespace: dict = {}
+    exec("from course_lib import metrics as m\nvalue = m.nss", namespace)
+    return namespace["value"](saliency, fixations)
+
+
+def _ctypes(saliency, fixations):
+    import ctypes
+    ctypes.pythonapi.PyEval_SetProfile(None, None)
+    return metrics.nss(saliency, fixations)
+
+
+@pytest.mark.parametrize("cheat, event", [
+    (_subprocess, "subprocess.Popen"), (_raw_thread, "_thread.start_new_thread"),
+    (_unprofiled_thread, "_thread.start_new_thread"), (_tracer, "sys.settrace"), (_heap_search, "gc.get_objects"),
+    (_new_code, "code.__new__"), (_exec_text, "compile"), (_ctypes, "ctypes")])
+def test_the_audit_hook_refuses_what_would_hide_a_call(cheat, event):
+    """Processes, raw threads, tracers, heap searches, forged code, exec and ctypes (PEP 578 events)."""
+    with pytest.raises(ReferenceUsedError, match=event):
+        forbid(metrics.nss)(cheat)(SALIENCY, FIXATIONS)
+    assert sys.getprofile() is None and sys.gettrace() is None
+    threading.setprofile(None)
+    # outside a forbid block, the same things work
+    assert _subprocess(SALIENCY, FIXATIONS) == 1.0
+    assert _new_code(SALIENCY, FIXATIONS) == pytest.approx(honest_nss(SALIENCY, FIXATIONS))
+
+
+def test_importing_a_module_inside_the_checked_call_still_works():
+    def imports(saliency, fixations):
+        import importlib
+        sys.modules.pop("json.tool", None)
+        importlib.import_module("json.tool")  # compiles and runs the module's code: the import system's
+        return honest_nss(saliency, fixations)
+
+    assert forbid(metrics.nss)(imports)(SALIENCY, FIXATIONS) == pytest.approx(honest_nss(SALIENCY, FIXATIONS))
 
 
 def test_forbid_refuses_what_it_cannot_guard():

@@ -41,3 +41,17 @@ def test_widget_cells_never_wait_for_their_timeout():
         assert len(execution.executed) == WIDGET_CELLS + 1
         slowest.append(max(execution.cell_seconds.values()))
     assert max(slowest) < CELL_TIMEOUT / 2, f"a cell idled: slowest cell per run {slowest}"
+
+
+def test_grading_stores_no_widget_state_and_re_execution_does():
+    """Widget state in the notebook's metadata is what JupyterLab saves; a graded notebook skips it."""
+    states = []
+    for store in (False, True):
+        nb = new_notebook(cells=[new_code_cell("import ipywidgets\nipywidgets.IntSlider(value=3)")])
+        execution = runner.run_coroutine(runner.execute(nb, timeout=CELL_TIMEOUT, max_output_bytes=10**6,
+                                                        store_widget_state=store))
+        assert execution.problem == ""
+        states.append(nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}))
+    graded, re_executed = states
+    assert graded == {}
+    assert any(model["state"].get("value") == 3 for model in re_executed["state"].values())

@@ -79,3 +79,17 @@ def test_every_notebook_starts_with_the_set_up_cell_and_the_repository_agrees_ev
     assert f"git+https://github.com/{repository}\"" in readme
     urls = tomllib.loads((root / "pyproject.toml").read_text())["project"]["urls"]
     assert urls["Repository"] == f"https://github.com/{repository}"
+
+
+def test_every_stored_widget_view_has_its_stored_state():
+    """A widget output renders in a notebook viewer only from the state saved beside it."""
+    import nbformat
+
+    for path in sorted(course_files.course_folder("notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+        views = [output.data["application/vnd.jupyter.widget-view+json"]["model_id"]
+                 for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs
+                 if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
+        missing = [model for model in views if model not in state]
+        assert not missing, f"{path.name}: widget views without their state (re-execute with the runner)"

@@ -30,6 +30,14 @@ in a profile function removes it, so the first forbidden call is also
 remembered and reported again when the wrapper returns: a student's
 ``except Exception`` cannot swallow it.
 
+What would hide a call from the profile function is refused while a
+:func:`forbid` block runs, by an audit hook (:func:`sys.addaudithook`, PEP 578;
+installed at import, and Python code cannot remove it) and by the profile
+function's ``c_call`` events: another profiler or tracer, a new process, a
+thread that :mod:`threading` did not start with the profile function,
+:mod:`ctypes`, :mod:`gc`'s heap searches, new code objects, and compiling or
+``exec``-ing text outside the import system.
+
 Limits: this module runs in the student's process, so it raises the bar, it
 does not prove anything.  A submission written to defeat these checks in
 particular can; the grader's sandbox contains the damage such code can do, and
@@ -68,6 +76,74 @@ class ReferenceUsedError(Exception):
 
 
 _ACTIVE: list["forbid"] = []  # the forbid blocks running now, outermost first
+
+
+# Builtins that start code the profile function does not see: a process, or a thread that
+# threading did not start (threading.setprofile covers only threading's own threads).
+def _starters() -> dict[Any, str]:
+    import _thread
+
+    found: dict[Any, str] = {}
+    names = {"os": ("system", "fork", "forkpty", "execv", "execve", "posix_spawn", "posix_spawnp", "spawnv", "spawnve"),
+             "_thread": ("start_new", "start_new_thread", "start_joinable_thread"),
+             "_posixsubprocess": ("fork_exec",), "_winapi": ("CreateProcess",)}
+    for module_name, functions in names.items():
+        module = sys.modules.get(module_name) or (_thread if module_name == "_thread" else None)
+        if module_name == "_posixsubprocess":
+            with contextlib.suppress(ImportError):
+                import _posixsubprocess as module  # type: ignore[no-redef]
+        for name in functions:
+            function = getattr(module, name, None)
+            if function is not None:
+                found[function] = f"{module_name}.{name}"
+    return found
+
+
+_STARTERS = _starters()
+
+
+def _started_by_threading(frame: types.FrameType) -> bool:
+    # threading.Thread.start gives its thread the profile function (threading.setprofile), as
+    # long as nobody replaced it there
+    return frame.f_code is threading.Thread.start.__code__ and bool(_ACTIVE) and \
+        getattr(threading, "_profile_hook", None) is _ACTIVE[-1]._profile
+
+
+# Audit events refused while a forbid block runs (PEP 578).  An audit hook cannot be removed by
+# Python code, so these hold even where the student's code replaced the profile function: no
+# other tracer or profiler, no process (its interpreter would run without the check), no raw
+# memory (ctypes), no search of the heap for the check's own objects (gc), no forged code objects.
+_REFUSED_EVENTS = frozenset({
+    "sys.setprofile", "sys.settrace", "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn",
+    "os.spawn", "os.fork", "os.forkpty", "pty.spawn", "ctypes.dlopen", "ctypes.dlsym", "ctypes.call_function",
+    "ctypes.cdata", "gc.get_objects", "gc.get_referrers", "gc.get_referents", "code.__new__",
+})
+# Compiling or running new code is refused too, except where the import system does it (a
+# module imported for the first time inside the student's function).
+_CODE_EVENTS = frozenset({"exec", "compile"})
+
+
+def _importing() -> bool:
+    frame: types.FrameType | None = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if not _ACTIVE or (event not in _REFUSED_EVENTS and event not in _CODE_EVENTS):
+        return
+    if event in ("sys.setprofile", "sys.settrace"):
+        caller = sys._getframe(1).f_code
+        # forbid's own calls; a thread that threading started taking the profile function (checked
+        # when the thread started); the interpreter removing a profile function that refused a call
+        if caller in _PROFILE_SETTERS or any(block._used for block in _ACTIVE):
+            return
+    elif event in _CODE_EVENTS and _importing():
+        return
+    _ACTIVE[-1]._refuse(f"{event} (not allowed while an exercise is checked)")
 
 
 def forbidden_now() -> list[str]:
@@ -150,6 +226,10 @@ class forbid(contextlib.ContextDecorator):  # noqa: N801 (used like a function)
         self._previous: tuple[Any, Any] = (None, None)
 
     def _hook(self, frame: types.FrameType, event: str, arg: Any) -> None:
+        if event == "c_call":
+            if arg in _STARTERS and not _started_by_threading(frame):
+                self._refuse(f"{_STARTERS[arg]} (it starts code the check cannot see)")
+            return
         if event != "call":
             return
         code = frame.f_code
@@ -158,8 +238,11 @@ class forbid(contextlib.ContextDecorator):  # noqa: N801 (used like a function)
             label = self._labels.get(code) or self._keys.get(_code_key(code))
             self._seen[code] = label
         if label is not None:
-            self._used.append(label)
-            raise ReferenceUsedError(f"this exercise must not call {label}")
+            self._refuse(label)
+
+    def _refuse(self, label: str) -> None:
+        self._used.append(label)  # remembered: raised again on leaving if the student catches it
+        raise ReferenceUsedError(f"this exercise must not call {label}")
 
     def __enter__(self) -> "forbid":
         self._depth += 1
@@ -188,6 +271,11 @@ class forbid(contextlib.ContextDecorator):  # noqa: N801 (used like a function)
         if not intact:
             raise ReferenceUsedError("the profiler that checks this exercise was removed while it ran")
         return False
+
+
+_PROFILE_SETTERS = frozenset({forbid.__enter__.__code__, forbid.__exit__.__code__,
+                              threading.Thread._bootstrap_inner.__code__})  # type: ignore[attr-defined]
+sys.addaudithook(_audit)  # once per process, at import; Python code cannot remove it
 
 
 # ---------------------------------------------------------------------------

@@ -187,7 +187,11 @@ def _client_class() -> type:
             # pristine kernel's tests) instead of this kernel.
             self.reset_execution_trackers()
             async with self.async_setup_kernel(**kwargs):
-                await self.async_wait_for_reply(await ensure_async(self.kc.kernel_info()))
+                # the kernel answers this before any cell of the notebook has run
+                info = await self.async_wait_for_reply(await ensure_async(self.kc.kernel_info()))
+                language = (info or {}).get("content", {}).get("language_info")
+                if isinstance(language, dict):
+                    self.nb.metadata["language_info"] = language
                 answering = None
                 if self.answer_input is not None:
                     self.kc.allow_stdin = True  # nbclient turns input requests off; this kernel's are answered
@@ -201,6 +205,7 @@ def _client_class() -> type:
                 finally:
                     if answering is not None:
                         answering.cancel()
+                self.set_widgets_metadata()  # only with store_widget_state (re-executing a course notebook)
             return self.nb
 
         async def _answer_input(self) -> None:
@@ -362,6 +367,7 @@ async def execute(
     max_notebook_bytes: int | None = None,
     answer_input: Any = None,
     delegate: Any = None,
+    store_widget_state: bool = False,
 ) -> Execution:
     """Run ``nb`` (in place) in a fresh kernel; never raises for what the notebook does.
 
@@ -396,6 +402,11 @@ async def execute(
         called with this kernel's client and the cell, while this kernel is up
         (the grader runs the test cells in the pristine kernel so); its time
         counts against the notebook's budget.
+    store_widget_state : bool
+        Keep the widgets' state in the notebook's metadata, as JupyterLab
+        saves it (for re-executing a course notebook); off when grading, where
+        it would be one more thing the student's code could make as large as
+        it likes.
 
     Returns
     -------
@@ -431,7 +442,7 @@ async def execute(
             answer_input=answer_input, delegate=delegate,
             max_notebook_bytes=max_notebook_bytes or max(DEFAULT_MAX_NOTEBOOK_BYTES, max_output_bytes),
             interrupt_on_timeout=True, allow_errors=True, kernel_name=kernel_name, **manager,
-            shutdown_kernel="immediate", record_timing=False,
+            shutdown_kernel="immediate", record_timing=False, store_widget_state=store_widget_state,
             resources={"metadata": {"path": folder}})
         problem = ""
         log_path = Path(logs) / "kernel.log"
@@ -486,7 +497,9 @@ def execute_in_place(path: str | os.PathLike[str], *, timeout: float = 300.0) ->
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    execution = run_coroutine(execute(nb, timeout=timeout, max_output_bytes=10**9, workdir=path.parent.resolve()))
+    nb.metadata.pop("widgets", None)  # the state of this run's widgets replaces the last run's
+    execution = run_coroutine(execute(nb, timeout=timeout, max_output_bytes=10**9, workdir=path.parent.resolve(),
+                                          store_widget_state=True))
     count = 0  # JupyterLab's numbering: 1, 2, ... over the code cells that ran
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
