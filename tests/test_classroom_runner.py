@@ -43,15 +43,18 @@ def test_widget_cells_never_wait_for_their_timeout():
     assert max(slowest) < CELL_TIMEOUT / 2, f"a cell idled: slowest cell per run {slowest}"
 
 
-def test_grading_stores_no_widget_state_and_re_execution_does():
-    """Widget state in the notebook's metadata is what JupyterLab saves; a graded notebook skips it."""
-    states = []
+def test_grading_stores_no_widget_state_or_figures_and_re_execution_does():
+    """Widget state and figures are what JupyterLab saves; a graded notebook skips both."""
+    states, figures = [], []
     for store in (False, True):
-        nb = new_notebook(cells=[new_code_cell("import ipywidgets\nipywidgets.IntSlider(value=3)")])
+        nb = new_notebook(cells=[new_code_cell("import ipywidgets\nipywidgets.IntSlider(value=3)"),
+                                 new_code_cell("import matplotlib.pyplot as plt\nplt.plot([0, 1]);")])
         execution = runner.run_coroutine(runner.execute(nb, timeout=CELL_TIMEOUT, max_output_bytes=10**6,
                                                         store_widget_state=store))
         assert execution.problem == ""
         states.append(nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}))
+        figures.append([output for output in nb.cells[1].outputs if "image/png" in output.get("data", {})])
     graded, re_executed = states
-    assert graded == {}
+    assert graded == {} and figures[0] == []
     assert any(model["state"].get("value") == 3 for model in re_executed["state"].values())
+    assert len(figures[1]) == 1

@@ -331,7 +331,7 @@ class Execution:
                 and self.replies.get(index, {}).get("status") == "ok")
 
 
-def kernel_env(workdir: str, home: str | None = None) -> dict[str, str]:
+def kernel_env(workdir: str, home: str | None = None, *, figures: bool = False) -> dict[str, str]:
     """The environment of a grading kernel: an allow-list of the caller's, markers and fresh folders.
 
     Only :data:`KEPT_ENV` and :data:`KEPT_ENV_PREFIXES` pass (a grader's
@@ -340,10 +340,14 @@ def kernel_env(workdir: str, home: str | None = None) -> dict[str, str]:
     own), every per-user folder Python, IPython, Jupyter and matplotlib read
     points into it, and the user's site-packages is off: nothing one student's
     kernel writes there (an IPython startup file, a ``.pth``) reaches the next.
+    Matplotlib draws off screen (``Agg``: a graded notebook's figures are not
+    kept); with ``figures`` it uses Jupyter's inline backend, so each cell's
+    figures are stored as its outputs, as JupyterLab does.
     """
     env = {key: value for key, value in os.environ.items()
            if key in KEPT_ENV or key.startswith(KEPT_ENV_PREFIXES)}
-    env.update({"PWD": workdir, "MPLBACKEND": "Agg", HEADLESS_ENV: "1", "PYTHONNOUSERSITE": "1"})
+    backend = "module://matplotlib_inline.backend_inline" if figures else "Agg"
+    env.update({"PWD": workdir, "MPLBACKEND": backend, HEADLESS_ENV: "1", "PYTHONNOUSERSITE": "1"})
     if home is not None:
         env.update({"HOME": home, "IPYTHONDIR": os.path.join(home, ".ipython"),
                     "MPLCONFIGDIR": os.path.join(home, ".config", "matplotlib"),
@@ -403,10 +407,11 @@ async def execute(
         (the grader runs the test cells in the pristine kernel so); its time
         counts against the notebook's budget.
     store_widget_state : bool
-        Keep the widgets' state in the notebook's metadata, as JupyterLab
-        saves it (for re-executing a course notebook); off when grading, where
-        it would be one more thing the student's code could make as large as
-        it likes.
+        Keep what JupyterLab keeps (for re-executing a course notebook): the
+        widgets' state in the notebook's metadata, and each cell's figures
+        (matplotlib's inline backend); off when grading, where the state would
+        be one more thing the student's code could make as large as it likes
+        and figures are not needed.
 
     Returns
     -------
@@ -447,7 +452,8 @@ async def execute(
         problem = ""
         log_path = Path(logs) / "kernel.log"
         with open(log_path, "wb") as log:
-            env = kernel_env(folder, home=None if sandbox is not None else fresh_home)  # bwrap: an empty home
+            env = kernel_env(folder, home=None if sandbox is not None else fresh_home,  # bwrap: an empty home
+                             figures=store_widget_state)
             task = asyncio.ensure_future(client.async_execute(env=env, stdout=log, stderr=log))
             # Not asyncio.wait_for: nbclient turns the cancellation into DeadKernelError.
             done, _ = await asyncio.wait({task}, timeout=budget)
