@@ -48,7 +48,9 @@ def test_grading_stores_no_widget_state_or_figures_and_re_execution_does():
     states, figures = [], []
     for store in (False, True):
         nb = new_notebook(cells=[new_code_cell("import ipywidgets\nipywidgets.IntSlider(value=3)"),
-                                 new_code_cell("import matplotlib.pyplot as plt\nplt.plot([0, 1]);")])
+                                 new_code_cell("import matplotlib.pyplot as plt\nplt.plot([0, 1]);"),
+                                 # an Output widget (notebook 00's explorer has one) runs in both modes
+                                 new_code_cell("out = ipywidgets.Output()\nwith out:\n    print('inside')\nout")])
         execution = runner.run_coroutine(runner.execute(nb, timeout=CELL_TIMEOUT, max_output_bytes=10**6,
                                                         store_widget_state=store))
         assert execution.problem == ""

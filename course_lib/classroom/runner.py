@@ -164,8 +164,13 @@ def _client_class() -> type:
         """nbclient with a cap on stored output and a record of executed and timed-out cells."""
 
         def __init__(self, nb: NotebookNode, *, max_output_bytes: int, max_notebook_bytes: int,
-                     answer_input: Any = None, delegate: Any = None, **kwargs: Any) -> None:
-            super().__init__(nb, **kwargs)
+                     answer_input: Any = None, delegate: Any = None, keep_widget_state: bool = False,
+                     **kwargs: Any) -> None:
+            # nbclient's Output-widget mimic writes into the widget state whatever store_widget_state
+            # says (a KeyError without it), so the state is always gathered (its messages count
+            # against the byte budget) and written to the notebook only with keep_widget_state.
+            super().__init__(nb, store_widget_state=True, **kwargs)
+            self.keep_widget_state = keep_widget_state
             self.answer_input = answer_input
             self.delegate = delegate
             self.max_output_bytes = max_output_bytes
@@ -205,7 +210,8 @@ def _client_class() -> type:
                 finally:
                     if answering is not None:
                         answering.cancel()
-                self.set_widgets_metadata()  # only with store_widget_state (re-executing a course notebook)
+                if self.keep_widget_state:  # re-executing a course notebook
+                    self.set_widgets_metadata()
             return self.nb
 
         async def _answer_input(self) -> None:
@@ -447,7 +453,7 @@ async def execute(
             answer_input=answer_input, delegate=delegate,
             max_notebook_bytes=max_notebook_bytes or max(DEFAULT_MAX_NOTEBOOK_BYTES, max_output_bytes),
             interrupt_on_timeout=True, allow_errors=True, kernel_name=kernel_name, **manager,
-            shutdown_kernel="immediate", record_timing=False, store_widget_state=store_widget_state,
+            shutdown_kernel="immediate", record_timing=False, keep_widget_state=store_widget_state,
             resources={"metadata": {"path": folder}})
         problem = ""
         log_path = Path(logs) / "kernel.log"
