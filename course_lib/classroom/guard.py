@@ -132,8 +132,26 @@ def _importing() -> bool:
     return False
 
 
+_GRADER_WORK = [0]  # > 0 while the pristine kernel's proxy does its own work inside a forbid block
+
+
+@contextlib.contextmanager
+def _grader_work() -> Any:
+    """The grader's own code inside a forbid block, in the pristine kernel (no student code runs there).
+
+    A proxy's transport and decoding (a named tuple type rebuilt with
+    :func:`collections.namedtuple` compiles code) are not the student's
+    function: the audit refusals pause for them.  The profile function stays.
+    """
+    _GRADER_WORK[0] += 1
+    try:
+        yield
+    finally:
+        _GRADER_WORK[0] -= 1
+
+
 def _audit(event: str, args: tuple[Any, ...]) -> None:
-    if not _ACTIVE or (event not in _REFUSED_EVENTS and event not in _CODE_EVENTS):
+    if not _ACTIVE or (event not in _REFUSED_EVENTS and event not in _CODE_EVENTS) or _GRADER_WORK[0]:
         return
     if event in ("sys.setprofile", "sys.settrace"):
         caller = sys._getframe(1).f_code

@@ -1,0 +1,107 @@
+"""Tests of course_lib.classroom.pristine in this process: plain data both ways, and the proxy.
+
+Grading through the two kernels is tested in tests/test_classroom.py and
+tests/test_classroom_attacks.py; here the pieces run without a kernel (the
+proxy's question to the grader is answered by a stand-in for ``_ask``).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import statistics
+
+import numpy as np
+import pytest
+import torch
+
+from course_lib.classroom import forbid, guard, pristine
+
+Point = collections.namedtuple("Point", "row col")
+
+
+def _round_trip(value):
+    return pristine.decode(json.loads(json.dumps(pristine.encode(value), allow_nan=False)))
+
+
+@pytest.mark.parametrize("value", [
+    None, True, "text", 3, -2**80, 1.5, float("inf"), 2 + 3j, [1, [2.5, None]], (1, "a"),
+    {"a": 1, 7: [2]}, np.float32(0.25), np.arange(6, dtype=np.int16).reshape(2, 3),
+    np.array([[True, False]]), np.array(3.5),
+])
+def test_plain_data_comes_back_equal_and_of_the_same_type(value):
+    back = _round_trip(value)
+    assert type(back) is type(value)
+    if isinstance(value, np.ndarray):
+        assert back.dtype == value.dtype and back.shape == value.shape and np.array_equal(back, value)
+    else:
+        assert back == value
+
+
+def test_nan_tensors_and_named_tuples_come_back():
+    assert np.isnan(_round_trip(float("nan")))
+    tensor = torch.linspace(0, 1, 5, dtype=torch.float64).requires_grad_(True)
+    back = _round_trip(tensor)
+    assert isinstance(back, torch.Tensor) and back.dtype == torch.float64 and back.requires_grad
+    assert torch.equal(back.detach(), tensor.detach())
+    point = _round_trip(Point(2, 3))
+    assert point == (2, 3) and point.row == 2 and point.col == 3 and type(point).__name__ == "Point"
+
+
+@pytest.mark.parametrize("value, message", [
+    (np.array([object()], dtype=object), "dtype object"),
+    (object(), "builtins.object"),
+    ({(1, 2): 3}, "keys"),
+])
+def test_anything_else_is_refused_by_name(value, message):
+    with pytest.raises(TypeError, match=message):
+        pristine.encode(value)
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"$": "ndarray", "dtype": "<f8", "shape": [2], "data": "AAAA"}, "bytes do not match"),
+    ({"$": "ndarray", "dtype": "|O", "shape": [1], "data": ""}, "dtype object"),
+    ({"$": "pickle", "data": ""}, "unknown tag"),
+    ({"$": "float", "value": "1e999"}, "malformed float"),
+    ({"not": "plain"}, "not plain data"),
+])
+def test_malformed_replies_are_refused(data, message):
+    with pytest.raises(ValueError, match=message):
+        pristine.decode(data)
+
+
+def test_a_proxy_inside_forbid_sends_the_forbidden_names_and_decodes_any_named_tuple(monkeypatch):
+    """The proxy's own work (a named tuple type compiled anew) is not refused by the audit hook."""
+    sent = []
+
+    def answer(payload):
+        sent.append(payload)
+        return {"result": pristine.encode(Point(4, 5)), "after": []}
+
+    monkeypatch.setattr(pristine, "_ask", answer)
+    proxy = pristine.make_proxy("my_point")
+    with forbid(statistics.mean):
+        point = proxy(np.zeros(2))
+    assert point == (4, 5) and point.col == 5
+    assert sent[0]["name"] == "my_point" and sent[0]["forbid"] == ["statistics:mean"]
+    assert guard._GRADER_WORK[0] == 0
+
+
+def test_a_proxy_copies_in_place_changes_back_into_its_argument(monkeypatch):
+    values = np.zeros(3)
+
+    def answer(payload):
+        changed = payload["args"][0].copy()
+        changed[1] = 7.0
+        return {"result": None, "after": [pristine.encode(changed)]}
+
+    monkeypatch.setattr(pristine, "_ask", answer)
+    assert pristine.make_proxy("my_fill")(values) is None
+    assert values.tolist() == [0.0, 7.0, 0.0]
+
+
+def test_the_names_a_test_cell_needs():
+    assert pristine.defined_names("import numpy as np\ndef my_nss(s, f):\n    return 0\nTHRESHOLD = 2") == [
+        "my_nss", "THRESHOLD"]
+    assert pristine.free_names("import numpy as np\nvalue = my_nss(np.ones(2), mask)\nprint(value)") == {
+        "my_nss", "mask"}
