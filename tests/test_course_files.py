@@ -93,3 +93,19 @@ def test_every_stored_widget_view_has_its_stored_state():
                  if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
         missing = [model for model in views if model not in state]
         assert not missing, f"{path.name}: widget views without their state (re-execute with the runner)"
+
+
+def test_every_cell_that_draws_stores_its_figure():
+    """Notebooks are committed with their figures (re-executed with course_lib.classroom.runner)."""
+    import re
+
+    import nbformat
+
+    draws = re.compile(r"plt\.subplots\(|viz\.show_grid\(|viz\.plot_")
+    for path in sorted(course_files.course_folder("notebooks").glob("*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        drawing = [index for index, cell in enumerate(cells) if cell.cell_type == "code" and draws.search(cell.source)]
+        assert drawing, f"{path.name}: no cell draws a figure"
+        bare = [index for index in drawing
+                if not any("image/png" in output.get("data", {}) for output in cells[index].outputs)]
+        assert not bare, f"{path.name}: cells {bare} draw but hold no figure"
