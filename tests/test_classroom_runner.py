@@ -52,7 +52,7 @@ def test_grading_stores_no_widget_state_or_figures_and_re_execution_does():
                                  # an Output widget (notebook 00's explorer has one) runs in both modes
                                  new_code_cell("out = ipywidgets.Output()\nwith out:\n    print('inside')\nout")])
         execution = runner.run_coroutine(runner.execute(nb, timeout=CELL_TIMEOUT, max_output_bytes=10**6,
-                                                        store_widget_state=store))
+                                                        as_jupyterlab=store))
         assert execution.problem == ""
         states.append(nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}))
         figures.append([output for output in nb.cells[1].outputs if "image/png" in output.get("data", {})])

@@ -81,17 +81,17 @@ _ACTIVE: list["forbid"] = []  # the forbid blocks running now, outermost first
 # Builtins that start code the profile function does not see: a process, or a thread that
 # threading did not start (threading.setprofile covers only threading's own threads).
 def _starters() -> dict[Any, str]:
-    import _thread
+    import importlib
 
-    found: dict[Any, str] = {}
     names = {"os": ("system", "fork", "forkpty", "execv", "execve", "posix_spawn", "posix_spawnp", "spawnv", "spawnve"),
              "_thread": ("start_new", "start_new_thread", "start_joinable_thread"),
              "_posixsubprocess": ("fork_exec",), "_winapi": ("CreateProcess",)}
+    found: dict[Any, str] = {}
     for module_name, functions in names.items():
-        module = sys.modules.get(module_name) or (_thread if module_name == "_thread" else None)
-        if module_name == "_posixsubprocess":
-            with contextlib.suppress(ImportError):
-                import _posixsubprocess as module  # type: ignore[no-redef]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # _posixsubprocess off POSIX, _winapi off Windows
+            continue
         for name in functions:
             function = getattr(module, name, None)
             if function is not None:

@@ -377,7 +377,7 @@ async def execute(
     max_notebook_bytes: int | None = None,
     answer_input: Any = None,
     delegate: Any = None,
-    store_widget_state: bool = False,
+    as_jupyterlab: bool = False,
 ) -> Execution:
     """Run ``nb`` (in place) in a fresh kernel; never raises for what the notebook does.
 
@@ -412,7 +412,7 @@ async def execute(
         called with this kernel's client and the cell, while this kernel is up
         (the grader runs the test cells in the pristine kernel so); its time
         counts against the notebook's budget.
-    store_widget_state : bool
+    as_jupyterlab : bool
         Keep what JupyterLab keeps (for re-executing a course notebook): the
         widgets' state in the notebook's metadata, and each cell's figures
         (matplotlib's inline backend); off when grading, where the state would
@@ -453,13 +453,13 @@ async def execute(
             answer_input=answer_input, delegate=delegate,
             max_notebook_bytes=max_notebook_bytes or max(DEFAULT_MAX_NOTEBOOK_BYTES, max_output_bytes),
             interrupt_on_timeout=True, allow_errors=True, kernel_name=kernel_name, **manager,
-            shutdown_kernel="immediate", record_timing=False, keep_widget_state=store_widget_state,
+            shutdown_kernel="immediate", record_timing=False, keep_widget_state=as_jupyterlab,
             resources={"metadata": {"path": folder}})
         problem = ""
         log_path = Path(logs) / "kernel.log"
         with open(log_path, "wb") as log:
             env = kernel_env(folder, home=None if sandbox is not None else fresh_home,  # bwrap: an empty home
-                             figures=store_widget_state)
+                             figures=as_jupyterlab)
             task = asyncio.ensure_future(client.async_execute(env=env, stdout=log, stderr=log))
             # Not asyncio.wait_for: nbclient turns the cancellation into DeadKernelError.
             done, _ = await asyncio.wait({task}, timeout=budget)
@@ -511,7 +511,7 @@ def execute_in_place(path: str | os.PathLike[str], *, timeout: float = 300.0) ->
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("widgets", None)  # the state of this run's widgets replaces the last run's
     execution = run_coroutine(execute(nb, timeout=timeout, max_output_bytes=10**9, workdir=path.parent.resolve(),
-                                          store_widget_state=True))
+                                          as_jupyterlab=True))
     count = 0  # JupyterLab's numbering: 1, 2, ... over the code cells that ran
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
