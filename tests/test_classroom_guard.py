@@ -201,6 +201,24 @@ def test_forbid_refuses_what_it_cannot_guard():
         forbid(np.mean.__call__)
 
 
+def test_a_compiled_function_the_text_rules_out_is_refused_however_it_is_reached():
+    """REDUCE's text says "not cv2.pyrDown": forbid sees compiled calls by identity, through course code too."""
+    import cv2
+
+    from course_lib import pyramids
+    from course_lib.classroom import pristine
+
+    image = np.random.default_rng(0).random((16, 16)).astype(np.float32)
+    alias = cv2.pyrDown
+    for cheat in (lambda x: cv2.pyrDown(x), lambda x: alias(x), lambda x: getattr(cv2, "pyr" + "Down")(x)):
+        with pytest.raises(ReferenceUsedError, match="must not call cv2.pyrDown"):
+            forbid(cv2.pyrDown)(cheat)(image)
+    assert forbid(cv2.pyrDown)(lambda x: cv2.GaussianBlur(x, (5, 5), 0))(image).shape == (16, 16)
+    block = forbid(cv2.pyrDown, pyramids.reduce)
+    assert block._qualified[0] == "cv2:pyrDown" and pristine._reference("cv2:pyrDown") is cv2.pyrDown
+    assert sys.getprofile() is None or sys.getprofile() is not block._profile
+
+
 def test_snapshot_and_verify_see_replaced_helpers(capsys):
     guard.snapshot()
     assert guard.verify("n1") == []

@@ -109,3 +109,16 @@ def test_every_cell_that_draws_stores_its_figure():
         bare = [index for index in drawing
                 if not any("image/png" in output.get("data", {}) for output in cells[index].outputs)]
         assert not bare, f"{path.name}: cells {bare} draw but hold no figure"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem.split("_")[0])
+def test_every_written_question_has_a_rubric_worth_its_points(path):
+    """A TA grades against the rubric: items that add up to the question's points, and common wrong answers."""
+    import nbformat
+
+    from course_lib.classroom import markup
+
+    problems = [f"{markup.grade_id(cell)}: {markup.rubric_problem(cell)}"
+                for cell in nbformat.read(path, as_version=4).cells
+                if markup.is_answer(cell) and markup.rubric_problem(cell)]
+    assert not problems, problems

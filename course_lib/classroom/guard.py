@@ -177,6 +177,27 @@ def _label(function: Callable[..., Any]) -> str:
     return f"{short}.{name}" if short else name
 
 
+def _is_builtin(reference: Any) -> bool:
+    return isinstance(reference, types.BuiltinFunctionType)
+
+
+# Modules searched for the name of a compiled function (OpenCV's functions carry no __module__).
+_BUILTIN_HOMES = ("cv2", "numpy", "math", "torch", "scipy.ndimage", "skimage")
+
+
+def _builtin_qualified(function: Any) -> str:
+    """``"cv2:pyrDown"`` for ``cv2.pyrDown``: where the student's kernel finds the same function."""
+    module = getattr(function, "__module__", None)
+    if module:
+        return f"{module}:{function.__qualname__}"
+    for home in _BUILTIN_HOMES:
+        namespace = sys.modules.get(home)
+        name = getattr(function, "__name__", "")
+        if namespace is not None and getattr(namespace, name, None) is function:
+            return f"{home}:{name}"
+    raise TypeError(f"references must be functions of an importable module, got {function!r}")
+
+
 def _code_of(reference: Any, *, argument: str) -> types.CodeType:
     target = getattr(reference, "__func__", reference)  # bound and class methods
     target = getattr(target, "__wrapped__", target)  # functools.wraps decorators
@@ -203,12 +224,15 @@ class forbid(contextlib.ContextDecorator):  # noqa: N801 (used like a function)
     ----------
     *references : callable
         The course functions that the exercise re-implements, e.g.
-        ``metrics.nss``.  At least one.
+        ``metrics.nss``, and compiled library functions that its text rules
+        out, e.g. ``cv2.pyrDown`` (matched by identity when called, which is
+        how every alias of a compiled function looks).  At least one.
 
     Raises
     ------
     TypeError
-        If no reference is given or one is not a Python function.
+        If no reference is given, or one is neither a Python function nor a
+        compiled function of an importable module.
     ReferenceUsedError
         When the guarded code calls a reference (raised at the call, and again
         on leaving if the student's code caught it).
@@ -232,8 +256,15 @@ class forbid(contextlib.ContextDecorator):  # noqa: N801 (used like a function)
             raise TypeError("forbid needs at least one reference function")
         self._labels: dict[types.CodeType, str] = {}
         self._keys: dict[tuple[bytes, tuple[Any, ...]], str] = {}
-        self._qualified = [f"{getattr(r, '__module__', '')}:{getattr(r, '__qualname__', '')}" for r in references]
+        self._builtins: dict[Any, str] = {}
+        self._qualified = []
         for reference in references:
+            if _is_builtin(reference):
+                qualified = _builtin_qualified(reference)
+                self._qualified.append(qualified)
+                self._builtins[reference] = qualified.replace(":", ".")
+                continue
+            self._qualified.append(f"{getattr(reference, '__module__', '')}:{getattr(reference, '__qualname__', '')}")
             code = _code_of(reference, argument="references")
             self._labels[code] = _label(reference)
             self._keys[_code_key(code)] = _label(reference)
@@ -247,6 +278,9 @@ class forbid(contextlib.ContextDecorator):  # noqa: N801 (used like a function)
         if event == "c_call":
             if arg in _STARTERS and not _started_by_threading(frame):
                 self._refuse(f"{_STARTERS[arg]} (it starts code the check cannot see)")
+            for builtin, label in self._builtins.items():  # by identity: hashing a bound method can raise
+                if arg is builtin:
+                    self._refuse(label)
             return
         if event != "call":
             return

@@ -314,3 +314,78 @@ def check_markup(path: str | os.PathLike[str], *, require_hidden: bool = False) 
                 f"{notebook_path.name}: cell {open_solution[0]} ({open_solution[1]}): "
                 "solution cell is not followed by a test cell before the next solution cell")
     return problems
+
+
+# ---------------------------------------------------------------------------
+# Rubrics of written answers
+# ---------------------------------------------------------------------------
+
+RUBRIC_HEADING = re.compile(r"^#{1,6}\s*Rubric\s*$", re.MULTILINE)
+_RUBRIC_ITEM = re.compile(r"^\s*[-*]\s+\*\*(\d+(?:\.\d+)?)\s+points?\*\*\s*[:.]?\s*(.+)$")
+_WRONG_ANSWERS = re.compile(r"^\s*[-*]\s+\*(?:\*)?Common wrong answers", re.IGNORECASE)
+
+
+def split_rubric(source: str) -> tuple[str, str]:
+    """(sample answer, rubric) of a written answer's source cell; the rubric is "" when it has none.
+
+    The rubric is everything under a ``#### Rubric`` heading (any level):
+    bullet items ``- **1 point**: what earns it``, and a
+    ``- *Common wrong answers*: ...`` item.
+    """
+    match = RUBRIC_HEADING.search(source)
+    if match is None:
+        return source.strip(), ""
+    return source[:match.start()].strip(), source[match.end():].strip()
+
+
+def rubric_items(source: str) -> list[tuple[float, str]]:
+    """``(points, what earns them)`` for each item of the cell's rubric, in order.
+
+    >>> rubric_items("*Sample answer.* Yes.\\n\\n#### Rubric\\n- **1 point**: says yes.\\n"
+    ...              "- **2 points**: says why.\\n- *Common wrong answers*: no.")
+    [(1.0, 'says yes.'), (2.0, 'says why.')]
+    """
+    _, rubric = split_rubric(source)
+    items = []
+    for line in rubric.splitlines():
+        match = _RUBRIC_ITEM.match(line)
+        if match:
+            items.append((float(match.group(1)), match.group(2).strip()))
+    return items
+
+
+def rubric_problem(cell: NotebookNode) -> str | None:
+    """Why a written answer's rubric is incomplete, or None.
+
+    A rubric has a ``Rubric`` heading, items whose points add up to the
+    question's, and a line of common wrong answers.
+    """
+    _, rubric = split_rubric(cell.source)
+    if not rubric:
+        return "no '#### Rubric' heading under the sample answer"
+    total = sum(value for value, _ in rubric_items(cell.source))
+    if abs(total - points(cell)) > 1e-9:
+        return f"the rubric's items give {total:g} points, the question is worth {points(cell):g}"
+    if not any(_WRONG_ANSWERS.match(line) for line in rubric.splitlines()):
+        return "the rubric has no '- *Common wrong answers*: ...' item"
+    return None
+
+
+def written_questions(nb: NotebookNode) -> dict[str, dict[str, Any]]:
+    """Each written question of a source notebook: ``{grade_id: {question, sample_answer, rubric, points}}``.
+
+    The question is the markdown cell just above the answer cell (the
+    "**Think!** ..." prompt); the sample answer and the rubric are the answer
+    cell's own text, split at its ``Rubric`` heading (:func:`split_rubric`).
+    For the grader's answer pages and the manual-scores template.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for index, cell in enumerate(nb.cells):
+        if not is_answer(cell) or grade_id(cell) is None:
+            continue
+        above = next((c for c in reversed(nb.cells[:index]) if c.cell_type == "markdown" and not is_answer(c)), None)
+        sample, rubric = split_rubric(cell.source)
+        found[grade_id(cell)] = {"question": above.source.strip() if above is not None else "",
+                                 "sample_answer": sample, "rubric": rubric, "points": points(cell),
+                                 "rubric_items": rubric_items(cell.source)}
+    return found

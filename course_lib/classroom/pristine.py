@@ -161,10 +161,17 @@ def encode(value: Any, depth: int = 0) -> Any:
         items = [encode(item, depth + 1) for item in value]
         return items if isinstance(value, list) else {"$": "tuple", "items": items}
     if isinstance(value, dict):
-        if not all(isinstance(key, (str, int)) and not isinstance(key, bool) for key in value):
-            raise TypeError("a dict whose keys are not strings or integers")
+        if not all(_plain_key(key) for key in value):
+            raise TypeError("a dict whose keys are not numbers, strings or tuples of those")
         return {"$": "dict", "items": [[encode(key), encode(item, depth + 1)] for key, item in value.items()]}
     raise TypeError(f"a {type(value).__module__}.{type(value).__qualname__}")
+
+
+def _plain_key(key: Any, depth: int = 0) -> bool:
+    """A dict key that comes back as itself: a number, string or None, or a tuple of those ((c, s) pairs)."""
+    if key is None or isinstance(key, (bool, int, float, str)):
+        return True
+    return type(key) is tuple and depth < 4 and all(_plain_key(item, depth + 1) for item in key)
 
 
 def _type_name(value: Any) -> str:
@@ -211,7 +218,10 @@ def decode(data: Any, depth: int = 0) -> Any:
     if tag == "tuple":
         return tuple(decode(item, depth + 1) for item in data["items"])
     if tag == "dict":
-        return {decode(key, depth + 1): decode(item, depth + 1) for key, item in data["items"]}
+        pairs = [(decode(key, depth + 1), decode(item, depth + 1)) for key, item in data["items"]]
+        if not all(_plain_key(key) for key, _ in pairs):
+            raise ValueError("a dict key that is not a number, string or tuple of those")
+        return dict(pairs)
     if tag in ("namedtuple", "dataclass"):
         fields = [str(name) for name in data["fields"]]
         items = [decode(item, depth + 1) for item in data["items"]]

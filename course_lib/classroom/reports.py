@@ -10,7 +10,8 @@ Used by :func:`~course_lib.classroom.submissions.grade_submissions`
   question, side by side, with the score given so far.
 * ``manual_scores.csv`` (written by the instructor, read on the next run):
   ``student, grade_id, points, comment``; a template with one empty row per
-  answer is written beside it as ``manual_scores_template.csv``.
+  answer is written beside it as ``manual_scores_template.csv``, with two more
+  columns to grade by: the question's ``max_points`` and its ``rubric`` items.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ GRADEBOOK_COLUMNS = ("student", "notebook", "points", "max_points", "manual_poin
 
 MANUAL_COLUMNS = ("student", "grade_id", "points", "comment")
 """Columns of the manual-scores CSV the instructor fills in."""
+
+TEMPLATE_COLUMNS = (*MANUAL_COLUMNS, "max_points", "rubric")
+"""Columns of the template: the ones read back, then the question's maximum and rubric items (not read)."""
 
 
 def _manual_cell(grade: NotebookGrade) -> str:
@@ -99,16 +103,30 @@ def apply_manual_scores(grades: list[NotebookGrade], scores: dict[tuple[str, str
                                               message=comment or "scored")
 
 
-def write_manual_template(grades: list[NotebookGrade], path: Path) -> None:
-    """One row per student and written answer, points empty: the sheet the instructor fills in."""
-    rows = [(grade.student, check.name) for grade in grades for check in grade.checks if check.kind == "answer"]
+def _rubric_line(question: dict | None) -> str:
+    """The rubric as one cell: ``[1] what earns it | [1] ...``."""
+    if not question or not question.get("rubric_items"):
+        return ""
+    return " | ".join(f"[{value:g}] {text}" for value, text in question["rubric_items"])
+
+
+def write_manual_template(grades: list[NotebookGrade], path: Path,
+                          questions: dict[str, dict] | None = None) -> None:
+    """One row per student and written answer, points empty: the sheet the instructor fills in.
+
+    ``questions`` (from :func:`course_lib.classroom.markup.written_questions`
+    of the source notebooks) fills the ``rubric`` column.
+    """
+    rows = [(grade.student, check) for grade in grades for check in grade.checks if check.kind == "answer"]
     if not rows:
         return
+    questions = questions or {}
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(MANUAL_COLUMNS)
-        writer.writerows([student, name, "", ""] for student, name in rows)
+        writer.writerow(TEMPLATE_COLUMNS)
+        writer.writerows([student, check.name, "", "", f"{check.max_points:g}",
+                          _rubric_line(questions.get(check.name))] for student, check in rows)
 
 
 _STYLE = """<style>
@@ -171,8 +189,31 @@ def write_feedback(grades: list[NotebookGrade], folder: Path, *, timeout: float)
         (folder / f"{student}.html").write_text(page, encoding="utf-8")
 
 
-def write_answer_pages(grades: list[NotebookGrade], folder: Path) -> list[Path]:
-    """One page per written question with every student's answer: ``folder/<grade_id>.html``."""
+def _question_block(question: dict | None) -> str:
+    """The question, the sample answer and the rubric, above the students' answers."""
+    if not question:
+        return ""
+    items = "".join(f"<li><strong>{value:g} point{'s' if value != 1 else ''}</strong>: {html.escape(text)}</li>"
+                    for value, text in question.get("rubric_items", []))
+    rubric = question.get("rubric", "")
+    rest = [line.strip().lstrip("-* ").strip() for line in rubric.splitlines()
+            if line.strip() and not any(text in line for _, text in question.get("rubric_items", []))]
+    return ("<h2>Question</h2><pre>" + html.escape(question.get("question", "")) + "</pre>"
+            "<h2>Sample answer</h2><pre>" + html.escape(question.get("sample_answer", "")) + "</pre>"
+            "<h2>Rubric</h2>" + (f"<ul>{items}</ul>" if items else "<p><em>(no rubric)</em></p>")
+            + "".join(f"<p class='note'>{html.escape(line)}</p>" for line in rest)
+            + "<h2>Answers</h2>")
+
+
+def write_answer_pages(grades: list[NotebookGrade], folder: Path,
+                       questions: dict[str, dict] | None = None) -> list[Path]:
+    """One page per written question with every student's answer: ``folder/<grade_id>.html``.
+
+    With ``questions`` (:func:`course_lib.classroom.markup.written_questions`
+    of the source notebooks) the page starts with the question, the sample
+    answer and the rubric, so that whoever scores sees them beside the answers.
+    """
+    questions = questions or {}
     by_question: dict[str, list[tuple[NotebookGrade, CheckResult]]] = {}
     for grade in grades:
         for check in grade.checks:
@@ -194,8 +235,10 @@ def write_answer_pages(grades: list[NotebookGrade], folder: Path) -> list[Path]:
         page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Answers: {html.escape(name)}"
                 f"</title>{_STYLE}</head><body><h1>Written question <code>{html.escape(name)}</code></h1>"
                 f"<p>{html.escape(notebook)}, worth {entries[0][1].max_points:g} points. Score in "
-                "<code>manual_scores.csv</code> (<code>student, grade_id, points, comment</code>); the next "
-                "grading run reads it.</p><table><tr><th>student</th><th>answer</th><th>score</th></tr>"
+                "<code>manual_scores.csv</code> (<code>student, grade_id, points, comment</code>; "
+                "<code>manual_scores_template.csv</code> has a row per answer); the next "
+                "grading run reads it.</p>" + _question_block(questions.get(name))
+                + "<table><tr><th>student</th><th>answer</th><th>score</th></tr>"
                 + "".join(rows) + "</table></body></html>\n")
         path = folder / f"{name}.html"
         path.write_text(page, encoding="utf-8")

@@ -2,6 +2,13 @@
 
 Used by ``saliency-course grade`` and ``make grade`` (README, "Grade").
 
+A run is four stages, each a function here: :func:`plan` (which (student,
+notebook) pairs need grading: a :class:`Job` each, the rest reused from the
+results cache), :func:`grade_job` (one job, where it runs: the two kernels of
+:func:`course_lib.classroom.scoring.grade_one`), :func:`run_jobs` (the
+schedule) and :func:`write_reports` (every file).  :func:`grade_submissions`
+checks its arguments and composes them.
+
 The unit of work is one (student, notebook).  Each runs as a task on a Dask
 cluster (``scheduler="local"``: a ``LocalCluster`` with one single-threaded
 worker process per core; ``"tcp://host:8786"``: an existing ``dask
@@ -26,15 +33,17 @@ import json
 import os
 import stat
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from nbformat import NotebookNode
 
 from course_lib.classroom import reports, runner, sandbox as sandboxes
 from course_lib.classroom.cluster import local_cluster
-from course_lib.classroom.markup import as_path, check_markup, is_test, notebook_paths, parse_notebook
+from course_lib.classroom.markup import (
+    as_path, check_markup, is_test, notebook_paths, parse_notebook, written_questions,
+)
 from course_lib.classroom.scoring import (
     DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT, NotebookGrade, check_options, grade_one, ungraded,
 )
@@ -120,27 +129,43 @@ def _sources(source_folder: Path, notebooks: Sequence[str] | None) -> dict[str, 
     return sources
 
 
-def grade_job(submission: bytes | str, source: bytes, *, student: str, notebook: str,
-              options: dict[str, Any], sandbox_mode: str, hide: tuple[str, ...], memory: int) -> dict[str, Any]:
-    """Grade one (student, notebook) where it runs (a Dask worker, or here); a plain dict comes back.
+@dataclass(frozen=True)
+class GradingOptions:
+    """How every notebook of a run is graded; part of each result's cache key."""
 
-    ``submission`` is the notebook's bytes, or the reason it could not be
-    found.  The sandbox is chosen on the worker, since bubblewrap may work on
-    one machine and not on another; the dict says which was used.
-    """
-    box, sandbox_line = sandboxes.resolve(sandbox_mode, hide=hide, memory_bytes=memory)
-    source_nb = parse_notebook(source, name=notebook)
-    if isinstance(submission, bytes):
-        try:
-            item: NotebookNode | str = parse_notebook(submission, name=notebook)
-        except ValueError as error:
-            item = str(error)
-    else:
-        item = submission
-    grade = runner.run_coroutine(grade_one(item, source_nb, student=student, notebook=notebook,
-                                           sandbox=box, check_outputs=True, **options))
-    return {"grade": asdict(grade), "sandbox": sandbox_line}
+    timeout: float = DEFAULT_TIMEOUT
+    max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES
+    notebook_timeout: float | None = None
+    kernel_name: str = "python3"
+    sandbox: str = "auto"
+    memory: int = sandboxes.DEFAULT_MEMORY_BYTES
+    hide: tuple[str, ...] = ()
+    """Folders the sandbox hides from the kernel (the sources, the submissions, the outputs)."""
 
+    def fingerprint(self) -> str:
+        """The options that change a grade (not ``hide``, which only moves with the folders)."""
+        return json.dumps({"timeout": self.timeout, "max_output_bytes": self.max_output_bytes,
+                           "notebook_timeout": self.notebook_timeout, "kernel_name": self.kernel_name,
+                           "sandbox": self.sandbox, "memory": self.memory}, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One (student, notebook) to grade: what travels to a worker, and where its result is kept."""
+
+    student: str
+    notebook: str
+    submission: bytes | str
+    """The submitted notebook's bytes, or why there are none (:func:`read_submission`)."""
+    source: bytes
+    key: str
+    """SHA-256 of submission, source and options: a stored result with this key is reused."""
+    result_path: Path
+
+
+# ---------------------------------------------------------------------------
+# Stage 1: plan (what to grade, what is already graded)
+# ---------------------------------------------------------------------------
 
 def _digest(data: bytes | str) -> str:
     return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
@@ -161,34 +186,85 @@ def _write_result(path: Path, key: str, result: dict[str, Any]) -> None:
     os.replace(partial, path)  # never a half-written result, even when interrupted
 
 
-def _failed(job: dict[str, Any], reason: str) -> dict[str, Any]:
+def plan(submissions: Path, students: Sequence[str], sources: dict[str, bytes], options: GradingOptions,
+         results_dir: Path) -> tuple[dict[tuple[str, str], dict[str, Any]], list[Job]]:
+    """Results stored by an earlier run with the same key, and the jobs still to run."""
+    stored: dict[tuple[str, str], dict[str, Any]] = {}
+    jobs: list[Job] = []
+    fingerprint = options.fingerprint()
+    for student in students:
+        for name, source in sources.items():
+            submission = read_submission(submissions / student, name)
+            job = Job(student, name, submission, source, _digest(_digest(submission) + _digest(source) + fingerprint),
+                      results_dir / student / f"{name}.json")
+            result = _read_result(job.result_path, job.key)
+            if result is not None:
+                stored[(student, name)] = result
+            else:
+                jobs.append(job)
+    return stored, jobs
+
+
+# ---------------------------------------------------------------------------
+# Stage 2: grade one job, where it runs (a Dask worker, or here)
+# ---------------------------------------------------------------------------
+
+def grade_job(job: Job, options: GradingOptions) -> dict[str, Any]:
+    """Grade one (student, notebook); a plain dict comes back (``{"grade": ..., "sandbox": ...}``).
+
+    The sandbox is chosen on the worker, since bubblewrap may work on one
+    machine and not on another; the dict says which was used.
+    """
+    box, sandbox_line = sandboxes.resolve(options.sandbox, hide=options.hide, memory_bytes=options.memory)
+    source_nb = parse_notebook(job.source, name=job.notebook)
+    if isinstance(job.submission, bytes):
+        try:
+            item: NotebookNode | str = parse_notebook(job.submission, name=job.notebook)
+        except ValueError as error:
+            item = str(error)
+    else:
+        item = job.submission
+    grade = runner.run_coroutine(grade_one(
+        item, source_nb, student=job.student, notebook=job.notebook, sandbox=box, check_outputs=True,
+        timeout=options.timeout, max_output_bytes=options.max_output_bytes,
+        notebook_timeout=options.notebook_timeout, kernel_name=options.kernel_name))
+    return {"grade": asdict(grade), "sandbox": sandbox_line}
+
+
+def _failed(job: Job, reason: str) -> dict[str, Any]:
     """The result of a job whose task failed (its worker died twice, say): zero, with the reason."""
-    arguments = job["arguments"]
-    source = parse_notebook(arguments["source"], name=arguments["notebook"])
-    grade = ungraded(reason, source, student=arguments["student"], notebook=arguments["notebook"])
-    return {"grade": asdict(grade), "sandbox": ""}
+    source = parse_notebook(job.source, name=job.notebook)
+    return {"grade": asdict(ungraded(reason, source, student=job.student, notebook=job.notebook)), "sandbox": ""}
 
 
-def _run_local(jobs: list[dict[str, Any]], workers: int, store: Any) -> None:
+# ---------------------------------------------------------------------------
+# Stage 3: schedule the jobs (in this process, or on Dask); each result is handed to ``store``
+# ---------------------------------------------------------------------------
+
+Store = Callable[[Job, dict[str, Any], bool], None]
+"""Called with each job's result as it arrives; the flag says whether to keep it (False: grading failed)."""
+
+
+def _run_local(jobs: list[Job], options: GradingOptions, workers: int, store: Store) -> None:
     async def run_all() -> None:
         gate = asyncio.Semaphore(workers)
         loop = asyncio.get_running_loop()
 
-        async def one(job: dict[str, Any]) -> None:
+        async def one(job: Job) -> None:
             async with gate:
                 try:
-                    result = await loop.run_in_executor(None, lambda: grade_job(**job["arguments"]))
+                    result = await loop.run_in_executor(None, grade_job, job, options)
                 except Exception as error:  # noqa: BLE001 - one submission's failure is that student's only
-                    store(job, _failed(job, f"grading failed: {type(error).__name__}"), keep=False)
+                    store(job, _failed(job, f"grading failed: {type(error).__name__}"), False)
                 else:
-                    store(job, result)
+                    store(job, result, True)
 
         await asyncio.gather(*(one(job) for job in jobs))
 
     runner.run_coroutine(run_all())
 
 
-def _run_dask(jobs: list[dict[str, Any]], scheduler: str, workers: int, store: Any) -> None:
+def _run_dask(jobs: list[Job], options: GradingOptions, scheduler: str, workers: int, store: Store) -> None:
     try:
         from distributed import Client, as_completed
     except ImportError as error:  # pragma: no cover - distributed is in the grading extra
@@ -196,22 +272,48 @@ def _run_dask(jobs: list[dict[str, Any]], scheduler: str, workers: int, store: A
     cluster = local_cluster(workers) if scheduler == "local" else None
     try:
         with Client(cluster if cluster is not None else scheduler) as client:
-            futures = {}
-            for job in jobs:
-                future = client.submit(grade_job, **job["arguments"], pure=False, retries=1,
-                                       key=f"grade-{job['key'][:16]}-{len(futures)}")
-                futures[future] = job
+            futures = {client.submit(grade_job, job, options, pure=False, retries=1,
+                                     key=f"grade-{job.key[:16]}-{index}"): job for index, job in enumerate(jobs)}
             for future in as_completed(futures):
                 job = futures[future]
                 try:
                     result = future.result()
                 except Exception as error:  # noqa: BLE001 - one submission's failure is that student's only
-                    store(job, _failed(job, f"grading failed: {type(error).__name__}"), keep=False)
+                    store(job, _failed(job, f"grading failed: {type(error).__name__}"), False)
                 else:
-                    store(job, result)
+                    store(job, result, True)
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def run_jobs(jobs: list[Job], options: GradingOptions, *, scheduler: str | None, workers: int,
+             store: Store) -> None:
+    """Grade ``jobs`` in this process (``scheduler=None``) or on a Dask cluster; results go to ``store``."""
+    if not jobs:
+        return
+    if scheduler is None:
+        _run_local(jobs, options, workers, store)
+    else:
+        _run_dask(jobs, options, scheduler, workers, store)
+
+
+# ---------------------------------------------------------------------------
+# Stage 4: the reports (every file the run writes)
+# ---------------------------------------------------------------------------
+
+def write_reports(grades: list[NotebookGrade], sources: dict[str, bytes], *, out: Path, feedback: Path,
+                  answers: Path, manual: Path, scores: dict[tuple[str, str], tuple[float, str]],
+                  timeout: float) -> None:
+    """The gradebook, feedback pages, answer pages (question, sample answer, rubric) and scores template."""
+    reports.apply_manual_scores(grades, scores)
+    reports.write_gradebook(grades, out)
+    reports.write_feedback(grades, feedback, timeout=timeout)
+    questions: dict[str, dict[str, Any]] = {}
+    for name, source in sources.items():
+        questions.update(written_questions(parse_notebook(source, name=name)))
+    reports.write_answer_pages(grades, answers, questions)
+    reports.write_manual_template(grades, manual.parent / "manual_scores_template.csv", questions)
 
 
 def grade_submissions(
@@ -333,26 +435,9 @@ def grade_submissions(
     feedback = as_path(feedback_dir, name="feedback_dir") if feedback_dir is not None else out.parent / "feedback"
     answers = as_path(answers_dir, name="answers_dir") if answers_dir is not None else out.parent / "answers"
     hide = tuple(str(path.resolve()) for path in (source_folder, submissions, out.parent, feedback, answers))
-    options = {"timeout": timeout, "max_output_bytes": max_output_bytes, "notebook_timeout": notebook_timeout,
-               "kernel_name": kernel_name}
-    fingerprint = json.dumps({**options, "sandbox": sandbox, "memory": memory}, sort_keys=True)
+    options = GradingOptions(timeout, max_output_bytes, notebook_timeout, kernel_name, sandbox, memory, hide)
 
-    results_dir = out.parent / RESULTS_NAME
-    results: dict[tuple[str, str], dict[str, Any]] = {}
-    jobs = []
-    for student in students:
-        for name, source in sources.items():
-            submission = read_submission(submissions / student, name)
-            key = _digest(_digest(submission) + _digest(source) + fingerprint)
-            path = results_dir / student / f"{name}.json"
-            stored = _read_result(path, key)
-            if stored is not None:
-                results[(student, name)] = stored
-                continue
-            jobs.append({"key": key, "path": path, "id": (student, name), "arguments": {
-                "submission": submission, "source": source, "student": student, "notebook": name,
-                "options": options, "sandbox_mode": sandbox, "hide": hide, "memory": memory}})
-
+    results, jobs = plan(submissions, students, sources, options, out.parent / RESULTS_NAME)
     start = time.perf_counter()
     bar = None
     if show_progress and jobs:
@@ -360,30 +445,24 @@ def grade_submissions(
 
         bar = tqdm(total=len(jobs), unit="notebook", desc="grading")
 
-    def store(job: dict[str, Any], result: dict[str, Any], keep: bool = True) -> None:
+    def store(job: Job, result: dict[str, Any], keep: bool) -> None:
         if keep:  # a failure of the grading itself is not kept: the next run tries again
-            _write_result(job["path"], job["key"], result)
-        results[job["id"]] = result
+            _write_result(job.result_path, job.key, result)
+        results[(job.student, job.notebook)] = result
         if bar is not None:
             bar.update(1)
 
     try:
-        if jobs and scheduler is None:
-            _run_local(jobs, workers, store)
-        elif jobs:
-            _run_dask(jobs, scheduler, workers, store)
+        run_jobs(jobs, options, scheduler=scheduler, workers=workers, store=store)
     finally:
         if bar is not None:
             bar.close()
     grades = sorted((NotebookGrade.from_dict(result["grade"]) for result in results.values()),
                     key=lambda grade: (grade.student, grade.notebook))
-    reports.apply_manual_scores(grades, scores)
-    reports.write_gradebook(grades, out)
-    reports.write_feedback(grades, feedback, timeout=timeout)
-    reports.write_answer_pages(grades, answers)
-    reports.write_manual_template(grades, manual.parent / "manual_scores_template.csv")
+    write_reports(grades, sources, out=out, feedback=feedback, answers=answers, manual=manual, scores=scores,
+                  timeout=timeout)
     if show_progress:
-        ran = {job["id"] for job in jobs}
+        ran = {(job.student, job.notebook) for job in jobs}
         failed = sum(bool(grade.problem) for grade in grades if (grade.student, grade.notebook) in ran)
         lines = sorted({result["sandbox"] for result in results.values() if "sandbox" in result} or {sandbox_line})
         where = "in this process" if scheduler is None else ("on a local Dask cluster" if scheduler == "local"
