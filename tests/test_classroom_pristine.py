@@ -64,6 +64,10 @@ def test_centre_surround_maps_keyed_by_level_pairs_come_back():
     maps = {(2, 5): np.ones((3, 4), np.float32), (4, 8): np.zeros((1, 1))}
     back = _round_trip(maps)
     assert list(back) == [(2, 5), (4, 8)] and all(np.array_equal(back[k], maps[k]) for k in maps)
+    # keys written with numpy integers or as named tuples come back as plain tuples of Python numbers
+    back = _round_trip({(np.int64(2), np.int32(5)): 1.0, Point(np.int64(1), 3): 2.0, np.float32(0.5): 3.0})
+    assert back == {(2, 5): 1.0, (1, 3): 2.0, 0.5: 3.0}
+    assert all(type(item) is int for key in list(back)[:2] for item in key)
 
 
 @pytest.mark.parametrize("data, message", [

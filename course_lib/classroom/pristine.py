@@ -161,6 +161,7 @@ def encode(value: Any, depth: int = 0) -> Any:
         items = [encode(item, depth + 1) for item in value]
         return items if isinstance(value, list) else {"$": "tuple", "items": items}
     if isinstance(value, dict):
+        value = {_as_plain_key(key): item for key, item in value.items()}
         if not all(_plain_key(key) for key in value):
             raise TypeError("a dict whose keys are not numbers, strings or tuples of those")
         return {"$": "dict", "items": [[encode(key), encode(item, depth + 1)] for key, item in value.items()]}
@@ -172,6 +173,15 @@ def _plain_key(key: Any, depth: int = 0) -> bool:
     if key is None or isinstance(key, (bool, int, float, str)):
         return True
     return type(key) is tuple and depth < 4 and all(_plain_key(item, depth + 1) for item in key)
+
+
+def _as_plain_key(key: Any, depth: int = 0) -> Any:
+    """A numpy number as a Python one, a named tuple as a tuple: keys a student writes naturally."""
+    if type(key).__module__ == "numpy" and hasattr(key, "item") and getattr(key, "shape", None) == ():
+        return key.item()
+    if isinstance(key, tuple) and depth < 4:
+        return tuple(_as_plain_key(item, depth + 1) for item in key)
+    return key
 
 
 def _type_name(value: Any) -> str:
