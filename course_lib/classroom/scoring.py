@@ -297,23 +297,25 @@ class PristineRun:
         if not prompt.startswith(pristine.REQUEST + " ") or self.student is None:
             return ""
         request = prompt[len(pristine.REQUEST) + 1:]
-        code = (f"_course_reply_ = __import__('course_lib.classroom.pristine', fromlist=['serve'])"
-                f".serve(globals(), {request!r})")
-        return await _ask_kernel(self.student, code, "_course_reply_", timeout=self.timeout)
+        expression = f"__import__('course_lib.classroom.pristine', fromlist=['serve']).serve(globals(), {request!r})"
+        return await _ask_kernel(self.student, expression, timeout=self.timeout)
 
 
-async def _ask_kernel(client: Any, code: str, name: str, *, timeout: float) -> str:
-    """Run ``code`` silently in ``client``'s kernel and return the string variable ``name`` it set.
+async def _ask_kernel(client: Any, expression: str, *, timeout: float) -> str:
+    """Evaluate ``expression`` silently in ``client``'s kernel and return the string it gives.
 
-    The kernel is the student's, so its answer is only a string: the caller
-    (a proxy in the pristine kernel) parses it as plain data or refuses it.
-    A call that runs longer than ``timeout`` is interrupted.
+    The expression travels as a user expression of an empty cell: IPython
+    evaluates it without the input transformers a cell's code goes through
+    (which took ~0.2 s per MB of arguments).  The kernel is the student's, so
+    its answer is only a string: the caller (a proxy in the pristine kernel)
+    parses it as plain data or refuses it.  A call that runs longer than
+    ``timeout`` is interrupted.
     """
     import ast
     import queue
 
     kc = client.kc
-    msg_id = kc.execute(code, silent=True, store_history=False, user_expressions={"reply": name},
+    msg_id = kc.execute("", silent=True, store_history=False, user_expressions={"reply": expression},
                         allow_stdin=False)
     deadline = time.monotonic() + timeout
     reply = None
@@ -343,9 +345,11 @@ async def _ask_kernel(client: Any, code: str, name: str, *, timeout: float) -> s
     if interrupted or reply is None:
         return json.dumps({"error": "TimeoutError", "message": f"the call ran longer than {timeout:g} s"})
     content = reply.get("content", {})
-    if content.get("status") != "ok":
-        return json.dumps({"error": str(content.get("ename", "Error"))[:100], "message": ""})
-    text = content.get("user_expressions", {}).get("reply", {}).get("data", {}).get("text/plain", "")
+    result = content.get("user_expressions", {}).get("reply", {}) if content.get("status") == "ok" else content
+    if not isinstance(result, dict) or result.get("status", "ok") != "ok":
+        ename = result.get("ename", "Error") if isinstance(result, dict) else "Error"
+        return json.dumps({"error": str(ename)[:100], "message": ""})
+    text = result.get("data", {}).get("text/plain", "")
     try:
         value = ast.literal_eval(text) if isinstance(text, str) and len(text) <= pristine.MAX_REPLY_CHARS else None
     except (ValueError, SyntaxError, MemoryError, RecursionError):
