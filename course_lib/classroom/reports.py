@@ -193,16 +193,9 @@ def _question_block(question: dict | None) -> str:
     """The question, the sample answer and the rubric, above the students' answers."""
     if not question:
         return ""
-    items = "".join(f"<li><strong>{value:g} point{'s' if value != 1 else ''}</strong>: {html.escape(text)}</li>"
-                    for value, text in question.get("rubric_items", []))
-    rubric = question.get("rubric", "")
-    rest = [line.strip().lstrip("-* ").strip() for line in rubric.splitlines()
-            if line.strip() and not any(text in line for _, text in question.get("rubric_items", []))]
-    return ("<h2>Question</h2><pre>" + html.escape(question.get("question", "")) + "</pre>"
-            "<h2>Sample answer</h2><pre>" + html.escape(question.get("sample_answer", "")) + "</pre>"
-            "<h2>Rubric</h2>" + (f"<ul>{items}</ul>" if items else "<p><em>(no rubric)</em></p>")
-            + "".join(f"<p class='note'>{html.escape(line)}</p>" for line in rest)
-            + "<h2>Answers</h2>")
+    sections = (("Question", question.get("question", "")), ("Sample answer", question.get("sample_answer", "")),
+                ("Rubric", question.get("rubric", "") or "(no rubric)"))
+    return "".join(f"<h2>{title}</h2><pre>{html.escape(text)}</pre>" for title, text in sections) + "<h2>Answers</h2>"
 
 
 def write_answer_pages(grades: list[NotebookGrade], folder: Path,

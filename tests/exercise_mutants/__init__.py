@@ -26,7 +26,9 @@ parts, points, mutants caught by visible / hidden tests, alternatives).
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,13 +42,22 @@ def notebook_of(exercise_id: str) -> Path:
     return path
 
 
-def catalogue() -> dict[str, tuple[dict[str, str], dict[str, str]]]:
-    """``{exercise: (mutants, alternatives)}`` over every notebook module present."""
-    found: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+@functools.lru_cache(maxsize=None)
+def _modules() -> tuple[types.ModuleType, ...]:
+    """The notebook modules of the catalogue (``nb*.py``), loaded once."""
+    modules = []
     for module_path in sorted(Path(__file__).parent.glob("nb*.py")):
         spec = importlib.util.spec_from_file_location(f"exercise_mutants_{module_path.stem}", module_path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+        modules.append(module)
+    return tuple(modules)
+
+
+def catalogue() -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+    """``{exercise: (mutants, alternatives)}`` over every notebook module present."""
+    found: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+    for module in _modules():
         for exercise_id in {*module.MUTANTS, *module.ALTERNATIVES}:
             found[exercise_id] = (module.MUTANTS.get(exercise_id, {}), module.ALTERNATIVES.get(exercise_id, {}))
     return found
@@ -71,10 +82,4 @@ def delegating(solution: str, name: str, module: str, function: str) -> str:
 
 def timed() -> set[str]:
     """Exercises whose tests measure time (the ``TIMED`` sets of the notebook modules)."""
-    found: set[str] = set()
-    for module_path in sorted(Path(__file__).parent.glob("nb*.py")):
-        spec = importlib.util.spec_from_file_location(f"exercise_mutants_{module_path.stem}", module_path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        found |= set(getattr(module, "TIMED", ()))
-    return found
+    return {exercise_id for module in _modules() for exercise_id in getattr(module, "TIMED", ())}
