@@ -26,7 +26,7 @@ CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 # here, apart from build/: `make clean` never deletes a term's grading.
 GRADING ?= grading
 
-.PHONY: install lock test-latest lab app test test-browser bench student grade clean set-repository
+.PHONY: install lock test-latest lab app test test-browser book bench student grade clean set-repository
 
 install: $(STAMP)
 
@@ -75,6 +75,12 @@ test: install
 test-browser: install
 	CHROMIUM="$(CHROMIUM)" $(PY) -m pytest tests/browser -p no:cacheprovider -rsP
 
+# The course website in build/book (open build/book/index.html), from the committed notebooks
+# and their stored outputs: nothing is executed. Publishing: README, "The course website".
+book: install
+	rm -rf build/book
+	$(PY) -m sphinx -b html -c book -d build/.book-doctrees . build/book -q -W --keep-going
+
 bench: install
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
@@ -94,9 +100,10 @@ clean:
 	rm -rf $(VENV) .venv-latest $(UV_VENV) .pytest_cache build *.egg-info
 
 # Publishing the course under a GitHub account: make set-repository REPO=owner/name writes the
-# repository into the pip URL, the Binder and Colab links and every notebook's set-up cell
+# repository into the pip URL, the Binder and Colab links, the website's address and every notebook's set-up cell
 # (course_lib.course_files.REPOSITORY; tests/test_course_files.py checks that all copies agree).
 set-repository:
 	@test -n "$(REPO)" || { echo "usage: make set-repository REPO=owner/name"; exit 1; }
-	old=$$(sed -n 's/^REPOSITORY = "\(.*\)"$$/\1/p' course_lib/course_files.py); \
-	sed -i "s#$$old#$(REPO)#g" course_lib/course_files.py pyproject.toml README.md notebooks/*.ipynb
+	old=$$(sed -n 's/^REPOSITORY = "\(.*\)"$$/\1/p' course_lib/course_files.py); new="$(REPO)"; \
+	sed -i -e "s#$$old#$$new#g" -e "s#$${old%%/*}.github.io/$${old#*/}#$${new%%/*}.github.io/$${new#*/}#g" \
+		course_lib/course_files.py pyproject.toml README.md notebooks/*.ipynb

@@ -18,7 +18,10 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 FOLDERS = ("notebooks", "apps")
 """The folders of the course, in copying order: the eleven notebooks, then the app."""
@@ -29,6 +32,9 @@ REPOSITORY = "OWNER/saliency-course"
 ``make set-repository REPO=owner/name`` writes it here, in ``pyproject.toml``, the README
 and every notebook's set-up cell (tests/test_course_files.py checks that they agree).
 """
+
+SITE = "https://{}.github.io/{}/".format(*REPOSITORY.split("/"))
+"""The course website's address on GitHub Pages (``make book``; README, "The course website")."""
 
 SETUP_CELL = f"""\
 # Set-up: installs the course package where it is missing (Colab); does nothing otherwise.
@@ -194,3 +200,100 @@ def _write_atomically(target: Path, content: bytes) -> None:
     finally:
         if partial.exists():
             partial.unlink()
+
+
+TIMES_KEY = "saliency_course"
+"""Notebook metadata written by ``python -m course_lib.classroom.runner``: the measured
+``execution_seconds`` and the ``cpu_count`` of the machine that stored the outputs."""
+
+_TIME_PARAGRAPH = "**Time:**"
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def study_minutes(nb: NotebookNode) -> int:
+    """Estimated minutes a student needs for a notebook, rounded to 5.
+
+    One rule for every notebook, so that no header is a guess of its own: 100
+    words of prose per minute (technical text with equations), 10 lines of code
+    per minute (reading a call and its printed result), 8 minutes per point of
+    the graded exercises, 5 minutes per point of the written questions, 3
+    minutes per explorer.  Sample answers, rubrics and test cells are not
+    counted: a student does not read them.  The header's own time paragraph is
+    left out, so the estimate does not depend on itself.
+    """
+    from course_lib.classroom import markup
+
+    words = lines = explorers = 0
+    exercise_points = written_points = 0.0
+    for cell in nb.cells:
+        if markup.is_answer(cell):
+            written_points += markup.points(cell)
+        elif markup.is_test(cell):
+            exercise_points += markup.points(cell)
+        elif cell.cell_type == "markdown":
+            prose = markup.split_rubric(cell.source)[0]
+            words += sum(len(paragraph.split()) for paragraph in prose.split("\n\n")
+                         if not paragraph.startswith(_TIME_PARAGRAPH))
+        elif cell.cell_type == "code" and cell.source != SETUP_CELL:
+            lines += len(cell.source.splitlines())
+            explorers += "_explorer(" in cell.source
+    minutes = words / 100 + lines / 10 + 8 * exercise_points + 5 * written_points + 3 * explorers
+    return int(5 * round(minutes / 5))
+
+
+def measured_seconds(nb: NotebookNode) -> tuple[float, int] | None:
+    """``(execution seconds, CPU count)`` recorded when the stored outputs were made, if any."""
+    record = nb.metadata.get(TIMES_KEY, {})
+    if "execution_seconds" not in record:
+        return None
+    return float(record["execution_seconds"]), int(record.get("cpu_count", 0))
+
+
+def time_paragraph(nb: NotebookNode) -> str:
+    """The header's time paragraph, from :func:`study_minutes` and :func:`measured_seconds`.
+
+    ``python -m course_lib.classroom.runner`` writes it into the first cell
+    whenever it executes a notebook (``--times-only`` rewrites it without
+    executing); tests/test_course_files.py checks that it and the README agree.
+    """
+    from course_lib.classroom import markup
+
+    def count(number: int) -> str:
+        return _NUMBER_WORDS[number] if number < len(_NUMBER_WORDS) else str(number)
+
+    def points(value: float) -> str:
+        return f"{value:g} point" + ("" if value == 1 else "s")
+
+    tests = [cell for cell in nb.cells if markup.is_test(cell)]
+    exercises = [cell for cell in nb.cells if markup.is_solution(cell) and cell.cell_type == "code"]
+    answers = [cell for cell in nb.cells if markup.is_answer(cell)]
+    parts = []
+    if exercises:
+        parts.append(f"{count(len(exercises))} graded exercise{'s' * (len(exercises) != 1)} "
+                     f"({points(sum(markup.points(cell) for cell in tests))})")
+    if answers:
+        parts.append(f"{count(len(answers))} written question{'s' * (len(answers) != 1)} "
+                     f"({points(sum(markup.points(cell) for cell in answers))})")
+    text = f"{_TIME_PARAGRAPH} about {study_minutes(nb)} minutes of study"
+    if parts:
+        text += ", with " + " and ".join(parts)
+    measured = measured_seconds(nb)
+    if measured is not None:
+        seconds, cpus = measured
+        text += (f"; executing every cell took {seconds:.0f} s on the {cpus}-core machine"
+                 " that stored the outputs below")
+    return text + "."
+
+
+def with_time_paragraph(source: str, paragraph: str) -> str:
+    """``source`` (a header cell) with its ``**Time:**`` paragraph's first sentence replaced by ``paragraph``.
+
+    What follows the first sentence of the old paragraph (a note of the notebook's
+    own) is kept.  A header without such a paragraph is returned unchanged.
+    """
+    paragraphs = source.split("\n\n")
+    for index, old in enumerate(paragraphs):
+        if old.startswith(_TIME_PARAGRAPH):
+            end = old.find(". ")  # the generated sentence has no ". " inside
+            paragraphs[index] = paragraph + (old[end + 1:] if end >= 0 else "")
+    return "\n\n".join(paragraphs)

@@ -9,6 +9,8 @@ area does not grow.
 
 from __future__ import annotations
 
+import base64
+import io
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
@@ -31,6 +33,45 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=16)
 def _sample(name: str) -> np.ndarray:
     return images.load_image(name)
+
+
+class FigureExplorer(widgets.interactive):
+    """An ``interactive`` that also offers its current frame as a static PNG.
+
+    Displayed, it sends the widget view *and* ``image/png`` of the figure as
+    drawn last: JupyterLab, Colab and voila show the live widget (they rank
+    the widget view first), while a reader without a kernel (GitHub,
+    nbviewer, the course website) sees the picture stored beside it.
+    """
+
+    # One slot that figure_explorer's update fills; the list (not the bytes) is
+    # shared because the first update runs inside interactive.__init__.
+    frames: tuple[bytes, ...] | list[bytes] = (b"",)
+
+    @property
+    def frame_png(self) -> bytes:
+        """The figure as drawn last, PNG-encoded (empty before the first drawing)."""
+        return self.frames[0]
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None and self.frame_png:
+            bundle["image/png"] = base64.b64encode(_palette_png(self.frame_png)).decode("ascii")
+        return bundle
+
+
+def _palette_png(png: bytes) -> bytes:
+    """``png`` with at most 256 colours: the stored copy of a frame, about a quarter of the size.
+
+    The live frame stays full-colour; the static copy only has to be legible, and
+    photographs in full colour made each one ~350 kB in the committed notebooks.
+    """
+    from PIL import Image as PILImage  # matplotlib's own dependency
+
+    picture = PILImage.open(io.BytesIO(png)).convert("RGB")
+    buffer = io.BytesIO()
+    picture.quantize(256, method=PILImage.Quantize.FASTOCTREE).save(buffer, format="png", compress_level=6)
+    return buffer.getvalue()
 
 
 def figure_explorer(
@@ -56,14 +97,16 @@ def figure_explorer(
 
     Returns
     -------
-    ipywidgets.interactive
-        Display it (last line of a cell) to show the controls and figure.
+    FigureExplorer
+        Display it (last line of a cell) to show the controls and figure;
+        its ``frame_png`` holds the figure as drawn last.
     """
     figure, axes = plt.subplots(1, ncols, figsize=(panel_size * ncols, panel_size), squeeze=False)
     plt.close(figure)  # shown through the widget's output, not by the inline backend
     canvas = FigureCanvasAgg(figure)  # rendered here, whatever the kernel's backend
     axes_list: list[Axes] = list(axes.flat)
     laid_out = False
+    frames = [b""]
 
     def update(**values: object) -> None:
         nonlocal laid_out
@@ -74,9 +117,10 @@ def figure_explorer(
             # once: the panels keep their places (and redraws skip ~40 ms of layout)
             figure.tight_layout()
             laid_out = True
-        _show(canvas)
+        frames[0] = _show(canvas)
 
-    explorer = widgets.interactive(update, **controls)
+    explorer = FigureExplorer(update, **controls)
+    explorer.frames = frames
     explorer.figure = figure  # kept so tests and notebooks can inspect the drawing
     return explorer
 
@@ -102,7 +146,7 @@ def _reset(ax: Axes) -> None:
     ax.ignore_existing_data_limits = True  # the next image sets the limits afresh
 
 
-def _show(canvas: FigureCanvasAgg) -> None:
+def _show(canvas: FigureCanvasAgg) -> bytes:
     # Render and send the PNG ourselves rather than display(figure): the figure
     # then shows whatever matplotlib backend the kernel has (MPLBACKEND=Agg
     # included), and OpenCV's PNG encoder at level 1 is the fastest we have.
@@ -112,6 +156,7 @@ def _show(canvas: FigureCanvasAgg) -> None:
     if not ok:
         raise RuntimeError("OpenCV could not encode the figure as PNG")
     display(Image(data=png.tobytes(), format="png"))
+    return png.tobytes()
 
 
 def lc_explorer(sample: str = "astronaut") -> widgets.interactive:

@@ -77,6 +77,7 @@ def test_every_notebook_starts_with_the_set_up_cell_and_the_repository_agrees_ev
     assert f"https://mybinder.org/v2/gh/{repository}/HEAD" in readme
     assert f"https://colab.research.google.com/github/{repository}/blob/main/notebooks/" in readme
     assert f"git+https://github.com/{repository}\"" in readme
+    assert f"<{course_files.SITE}>" in readme
     urls = tomllib.loads((root / "pyproject.toml").read_text())["project"]["urls"]
     assert urls["Repository"] == f"https://github.com/{repository}"
 
@@ -96,12 +97,13 @@ def test_every_stored_widget_view_has_its_stored_state():
 
 
 def test_every_cell_that_draws_stores_its_figure():
-    """Notebooks are committed with their figures (re-executed with course_lib.classroom.runner)."""
+    """Notebooks are committed with their figures, explorers with a static picture of their frame
+    (re-executed with course_lib.classroom.runner)."""
     import re
 
     import nbformat
 
-    draws = re.compile(r"plt\.subplots\(|viz\.show_grid\(|viz\.plot_")
+    draws = re.compile(r"plt\.subplots\(|plt\.show\(|viz\.show|viz\.plot_|imshow\(|widgets\.\w+_explorer\(")
     for path in sorted(course_files.course_folder("notebooks").glob("*.ipynb")):
         cells = nbformat.read(path, as_version=4).cells
         drawing = [index for index, cell in enumerate(cells) if cell.cell_type == "code" and draws.search(cell.source)]
@@ -122,3 +124,39 @@ def test_every_written_question_has_a_rubric_worth_its_points(path):
                 for cell in nbformat.read(path, as_version=4).cells
                 if markup.is_answer(cell) and markup.rubric_problem(cell)]
     assert not problems, problems
+
+
+def test_study_and_run_times_in_headers_and_readme_come_from_one_source():
+    """Each header's time paragraph is course_files.time_paragraph (the study estimate from the notebook's
+    own text and exercises, the run time the runner measured); the README's table repeats both."""
+    import re
+
+    import nbformat
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    total = 0
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        measured = course_files.measured_seconds(nb)
+        assert measured is not None, f"{path.name}: no recorded run time (re-execute it with the runner)"
+        paragraph = course_files.time_paragraph(nb)
+        assert paragraph in nb.cells[0].source, (
+            f"{path.name}: the header's time paragraph should read {paragraph!r} "
+            f"(python -m course_lib.classroom.runner --times-only {path.relative_to(ROOT)})")
+        row = re.search(rf"^\| \[[^]]*\]\(notebooks/{re.escape(path.name)}\) \|.*$", readme, re.M)
+        assert row, f"README: no row for {path.name}"
+        cells = [cell.strip() for cell in row.group(0).strip("|").split(" | ")]
+        expected = [f"{course_files.study_minutes(nb)} min", f"{measured[0]:.0f} s"]
+        assert cells[-2:] == expected, f"README row of {path.name}: {cells[-2:]} should be {expected}"
+        total += course_files.study_minutes(nb)
+    assert f"about {total / 60:.0f} hours of study in all" in readme
+
+
+def test_the_time_paragraph_replaces_only_its_first_sentence():
+    header = "# Title\n\n**Time:** about 60 minutes of reading; runs in 10 s. No training here.\n\nMore."
+    assert course_files.with_time_paragraph(header, "**Time:** about 95 minutes of study.") == (
+        "# Title\n\n**Time:** about 95 minutes of study. No training here.\n\nMore.")
+    again = course_files.with_time_paragraph(
+        course_files.with_time_paragraph(header, "**Time:** about 95 minutes of study."), "**Time:** about 90 minutes of study.")
+    assert again == "# Title\n\n**Time:** about 90 minutes of study. No training here.\n\nMore."
+    assert course_files.with_time_paragraph("# No times", "**Time:** x.") == "# No times"

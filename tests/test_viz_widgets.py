@@ -93,6 +93,32 @@ def test_explorers_send_a_png_of_the_figure(monkeypatch):
     plt.close("all")
 
 
+def test_explorers_offer_their_last_frame_as_a_static_picture(monkeypatch):
+    """A reader without a kernel sees the frame: the display bundle carries a PNG of the last drawing."""
+    import base64
+
+    import cv2
+
+    sent = []
+    monkeypatch.setattr(widgets, "display", sent.append)
+    explorer = widgets.lc_explorer("colour_pop_out")
+    first = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in first  # the live widget stays first for a kernel
+    explorer.children[2].value = 4.0
+    second = explorer._repr_mimebundle_()
+
+    def pixels(bundle):
+        return cv2.imdecode(np.frombuffer(base64.b64decode(bundle["image/png"]), np.uint8), cv2.IMREAD_COLOR)
+
+    live = cv2.imdecode(np.frombuffer(sent[-1].data, np.uint8), cv2.IMREAD_COLOR)
+    static = pixels(second)
+    assert static.shape == live.shape
+    # 256 colours: close to the live frame, and it follows the sliders (the blurred map differs)
+    assert np.abs(static.astype(int) - live.astype(int)).mean() < 6
+    assert np.abs(pixels(first).astype(int) - static.astype(int)).mean() > 1
+    plt.close("all")
+
+
 def test_median_ms_validates_its_arguments():
     assert timing.median_ms(lambda: None, repeat=2, warmup=0) >= 0
     with pytest.raises(ValueError, match="repeat must be"):

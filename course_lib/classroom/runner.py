@@ -46,6 +46,7 @@ from jupyter_core.utils import ensure_async
 from nbformat import NotebookNode
 from traitlets import Type
 
+from course_lib import course_files
 from course_lib.classroom.sandbox import Sandbox
 
 POLL_SLICE = 0.02
@@ -517,8 +518,35 @@ def execute_in_place(path: str | os.PathLike[str], *, timeout: float = 300.0) ->
         if cell.cell_type == "code":
             count += 1
             cell.execution_count = count if index in execution.executed else None
+        cell.metadata.pop("execution", None)  # JupyterLab's per-cell timings of some earlier run
+    nb.metadata[course_files.TIMES_KEY] = {"execution_seconds": round(execution.seconds, 1),
+                                           "cpu_count": os.cpu_count()}
+    _write_time_paragraph(nb)
     nbformat.write(nb, path)
     return execution
+
+
+def _write_time_paragraph(nb: NotebookNode) -> None:
+    """Put the study estimate and the measured run time in the header (course_files.time_paragraph)."""
+    if nb.cells and nb.cells[0].cell_type == "markdown":
+        nb.cells[0].source = course_files.with_time_paragraph(nb.cells[0].source, course_files.time_paragraph(nb))
+
+
+def update_times(path: str | os.PathLike[str]) -> bool:
+    """Rewrite a notebook's time paragraph from its text and recorded run time, without executing it.
+
+    Returns whether the file changed (after an edit of the prose moved the study estimate).
+    """
+    import nbformat
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    before = nb.cells[0].source if nb.cells else ""
+    _write_time_paragraph(nb)
+    if nb.cells and nb.cells[0].source != before:
+        nbformat.write(nb, path)
+        return True
+    return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -529,8 +557,14 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Execute notebooks in place (fresh kernel, top to bottom).")
     parser.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per cell (default: 300)")
+    parser.add_argument("--times-only", action="store_true",
+                        help="only rewrite each header's time paragraph (after editing the prose); execute nothing")
     args = parser.parse_args(argv)
     status = 0
+    if args.times_only:
+        for name in args.notebooks:
+            print(f"{name}: {'updated' if update_times(name) else 'unchanged'}")
+        return 0
     for name in args.notebooks:
         execution = execute_in_place(name, timeout=args.timeout)
         errors = [index + 1 for index, cell in enumerate(execution.nb.cells) if cell.cell_type == "code"
