@@ -499,6 +499,153 @@ def visualize_class_in_range(
     )
 
 
+def visualize_class_regularized(
+    model: nn.Module,
+    target: int | Sequence[int],
+    *,
+    lam: float = 1e-3,
+    n_steps: int = 100,
+    step_size: float = 25.0,
+    image_shape: tuple[int, int, int] = (3, 224, 224),
+    max_jitter: int = 16,
+    blur_every: int = 10,
+    blur_sigma: float = 0.5,
+    seed: int = 0,
+) -> ClassVisualization:
+    r"""Class-model visualisation from random noise, as CS231n's assignment runs it on ImageNet networks.
+
+    .. math::
+
+        z_{k+1} = \operatorname{clip}\!\left( z_k + \eta \,
+            \frac{g_k}{\lVert g_k \rVert_2} \right),
+        \qquad g_k = \nabla_z S_c(\mu + \sigma z_k) - 2 \lambda z_k ,
+        \qquad z_0 \sim \mathcal{N}(0, 1)
+
+    The objective is the paper's, :math:`S_c - \lambda \lVert z \rVert_2^2`
+    (Simonyan, Vedaldi & Zisserman 2013, §2, eq. 1), in the model's
+    standardised input ``z = (x - μ) / σ``; what differs is the recipe that
+    makes the optimum of a large network look like something (Stanford
+    CS231n, assignment 3, "class visualization"): the ascent starts from
+    Gaussian noise, each gradient is taken at a copy shifted by up to
+    ``max_jitter`` pixels (circularly, and shifted back), each step has the
+    fixed length η in the direction of the gradient, after each step ``z`` is
+    clamped so that ``μ + σ z`` stays in [0, 1], and every ``blur_every``
+    steps it is blurred with a Gaussian of σ = ``blur_sigma`` pixels.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Classifier of (B, C, H, W) images in [0, 1] returning pre-softmax
+        scores (B, K), with its input normalisation inside (as
+        :func:`course_lib.models.load_model` returns them).  Not changed.
+    target : int or sequence of int
+        Class c; a sequence visualises several classes in one batch.
+    lam : float
+        λ > 0, the weight of the L2 penalty in the standardised space.
+    n_steps : int
+        Number of ascent steps (>= 1).
+    step_size : float
+        η > 0, the L2 length of every step in the standardised space.
+    image_shape : (C, H, W)
+        Shape of the image to optimise.
+    max_jitter : int
+        Largest shift in pixels on each axis before each gradient; 0 for none.
+    blur_every : int
+        Blur after every this many steps (>= 1).
+    blur_sigma : float
+        σ in pixels of that blur; 0 for none.
+    seed : int
+        Seed of the starting noise and the jitter shifts (>= 0).
+
+    Returns
+    -------
+    ClassVisualization
+        As :func:`visualize_class`: ``image`` is ``μ + σ z`` (it is already in
+        [0, 1]), ``scores`` holds S_c of the jittered input at each step and,
+        last, of the final image unjittered.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`visualize_class`, and if ``blur_every`` is not a positive int.
+
+    Notes
+    -----
+    * CS231n's settings for ImageNet networks at 224 px are the defaults:
+      λ = 10⁻³, η = 25, 16 px of jitter, a blur of σ = 0.5 px every 10
+      steps, 100 steps (their assignment allows more).
+    * The step of fixed length (the gradient divided by its norm) makes η
+      independent of the network's score scale; the clamp replaces the
+      paper's mean-image display, as every iterate is an image already.
+    * The shapes CNN of the course is better served by
+      :func:`visualize_class_in_range` (64 px images: 16 px of jitter is a
+      quarter of the image).
+
+    References
+    ----------
+    K. Simonyan, A. Vedaldi, A. Zisserman, "Deep Inside Convolutional
+    Networks: Visualising Image Classification Models and Saliency Maps",
+    ICLR workshop 2014, arXiv:1312.6034.
+    Stanford CS231n, assignment 3, "Network Visualization" (class
+    visualization from random noise with L2 regularisation, jitter, periodic
+    blur and clamping).
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    >>> result = visualize_class_regularized(model, [0, 2], n_steps=5, step_size=0.5,
+    ...                                      image_shape=(1, 4, 4), max_jitter=0, blur_every=2)
+    >>> result.image.shape, result.scores.shape, bool(result.scores[-1, 0] > result.scores[0, 0])
+    ((2, 4, 4, 1), (6, 2), True)
+    """
+    targets, lam, step_size, n_steps, _, (channels, height, width), mean, std, device, rng = _ascent_setup(
+        model, target, lam=lam, step_size=step_size, n_steps=n_steps, image_shape=image_shape, jitter=0,
+        blur_sigma=blur_sigma, seed=seed, curvature=0.0)
+    max_jitter = check_count(max_jitter, name="max_jitter", maximum=max(height, width))
+    blur_every = check_count(blur_every, name="blur_every", minimum=1, maximum=MAX_ITERATIONS)
+
+    low, high = (0.0 - mean) / std, (1.0 - mean) / std  # the z of black and white, per channel
+    generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+    z = torch.randn(len(targets), channels, height, width, generator=generator).to(device)  # (B, C, H, W)
+    z = torch.maximum(torch.minimum(z, high), low)
+    classes = torch.tensor(targets, dtype=torch.long)
+    scores, objective = [], []
+    with torch.inference_mode(False), torch.no_grad():
+        for step in range(n_steps):
+            shift = tuple(int(s) for s in rng.integers(-max_jitter, max_jitter + 1, size=2)) if max_jitter else (0, 0)
+            grad_x, score, _ = score_gradient(model, mean + std * torch.roll(z, shift, dims=(2, 3)), classes)
+            scores.append(score.double().cpu())
+            objective.append(score.double().cpu() - lam * z.double().pow(2).sum(dim=(1, 2, 3)).cpu())
+            grad = torch.roll(std * grad_x, (-shift[0], -shift[1]), dims=(2, 3)) - 2 * lam * z  # ∇ of S_c − λ‖z‖²
+            length = grad.flatten(1).norm(dim=1).clamp_min(torch.finfo(grad.dtype).tiny)[:, None, None, None]
+            z = z + step_size * grad / length  # a step of length η, as CS231n's
+            z = torch.maximum(torch.minimum(z, high), low)  # μ + σz stays an image in [0, 1]
+            if blur_sigma > 0 and (step + 1) % blur_every == 0:
+                z = _gaussian_blur(z, blur_sigma)
+        final = _unjittered_scores(model, mean + std * z, classes)
+        scores.append(final.double().cpu())
+        objective.append(final.double().cpu() - lam * z.double().pow(2).sum(dim=(1, 2, 3)).cpu())
+
+    z_np = z.cpu().numpy().astype(np.float32)  # (B, C, H, W)
+    image = (mean + std * z).clamp(0.0, 1.0).cpu().numpy().astype(np.float32).transpose(0, 2, 3, 1)
+    peak = np.abs(z_np).max(axis=(1, 2, 3), keepdims=True)
+    stretched = (0.5 + 0.5 * z_np / np.where(peak > 0, peak, 1.0)).astype(np.float32).transpose(0, 2, 3, 1)
+    score_array = torch.stack(scores).numpy()  # (n_steps + 1, B)
+    objective_array = torch.stack(objective).numpy()
+    if isinstance(target, (int, np.integer)):
+        image, stretched, z_np = image[0], stretched[0], z_np[0]
+        score_array, objective_array = score_array[:, 0], objective_array[:, 0]
+    return ClassVisualization(
+        image=np.ascontiguousarray(image),
+        stretched=np.ascontiguousarray(stretched),
+        normalized_image=z_np,
+        scores=score_array,
+        objective=objective_array,
+        target=tuple(targets),
+        lam=lam,
+    )
+
+
 def _unjittered_scores(model: nn.Module, image: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
     """S_c of ``image`` (B, C, H, W) for each example's class, in eval mode, no gradient."""
     return _eval_scores(model, image).gather(1, classes[:, None].to(image.device)).squeeze(1)  # (B, K) -> (B,)
@@ -546,6 +693,7 @@ def fooling_image(
     *,
     step_size: float = 0.1,
     max_steps: int = 100,
+    max_change: float | None = None,
 ) -> FoolingImage:
     """Change an image a little until the model predicts ``target``.
 
@@ -576,6 +724,10 @@ def fooling_image(
     max_steps : int
         Largest number of steps (>= 1); the result says whether it was
         enough (``fooled``).
+    max_change : float, optional
+        The largest change allowed of any value (an L∞ bound on δ, e.g.
+        ``2 / 255``, two grey levels): after each step δ is clipped to
+        [-max_change, max_change].  None (default): no bound.
 
     Returns
     -------
@@ -590,11 +742,16 @@ def fooling_image(
         ``target`` not an int.
     ValueError
         If ``image`` is not (1, C, H, W), not finite or outside [0, 1],
-        ``target`` is out of range, or ``step_size``/``max_steps`` not
-        positive.
+        ``target`` is out of range, or ``step_size``/``max_steps``/
+        ``max_change`` not positive.
 
     Notes
     -----
+    * With ``max_change`` the iteration is projected gradient ascent on the
+      L∞ ball around the image (Madry et al. 2018 project onto it the same
+      way, with sign steps): the clip is the projection.  A bound of 2/255
+      keeps every 8-bit value within two grey levels of the original, a
+      change nobody sees.
     * The step is normalised (fixed L2 length), as in CS231n, so η sets the
       resolution of the search: the final norm is at most ``n_steps * η``
       and overshoots the smallest sufficient change by less than one step
@@ -609,6 +766,9 @@ def fooling_image(
     R. Fergus, "Intriguing properties of neural networks", ICLR 2014,
     arXiv:1312.6199.
     Stanford CS231n, assignment 3, "Network Visualization" (fooling images).
+    A. Madry, A. Makelov, L. Schmidt, D. Tsipras, A. Vladu, "Towards Deep
+    Learning Models Resistant to Adversarial Attacks", ICLR 2018,
+    arXiv:1706.06083.
 
     Examples
     --------
@@ -634,6 +794,8 @@ def fooling_image(
         raise TypeError(f"target must be an int, got {type(target).__name__}")
     step_size = check_positive(step_size, name="step_size")
     max_steps = check_count(max_steps, name="max_steps", minimum=1)
+    if max_change is not None:
+        max_change = check_positive(max_change, name="max_change")
 
     original = image.detach().clone()
     first_scores = _eval_scores(model, original)  # (1, K)
@@ -648,7 +810,10 @@ def fooling_image(
             norm = grad.norm()
             if norm == 0:
                 break  # a flat score: no direction to move in
-            current = (current + step_size * grad / norm).clamp(0.0, 1.0)  # fixed-length step, then the box
+            current = current + step_size * grad / norm  # a step of fixed length
+            if max_change is not None:  # back into the L∞ ball around the original (a projection)
+                current = original + (current - original).clamp(-max_change, max_change)
+            current = current.clamp(0.0, 1.0)  # and into the box of valid images
             n_steps += 1
             predicted = int(_eval_scores(model, current).argmax(1)[0])
     perturbation = current - original

@@ -656,17 +656,24 @@ def integrated_gradients(
     return attributions, delta
 
 
+_RECTIFIERS = (nn.ReLU, nn.ReLU6)
+"""The activations whose backward rule guided backprop and the DeconvNet change.  ReLU6
+(min(max(x, 0), 6): MobileNet, EfficientNet-Lite) is a ReLU with a ceiling; its own
+backward mask is 1(0 < x < 6)."""
+
+
 def _positive_part(grad: torch.Tensor) -> torch.Tensor:
     return grad.clamp(min=0)  # 1(g > 0) g: the backward signal's own ReLU
 
 
 @contextlib.contextmanager
 def _relu_backward_rule(model: nn.Module, rule: str) -> Iterator[None]:
-    """Change the backward pass of every ``nn.ReLU`` module of ``model`` for a block.
+    """Change the backward pass of every ``nn.ReLU`` and ``nn.ReLU6`` module of ``model`` for a block.
 
     ``"guided"``: a forward hook registers a tensor hook on the ReLU's
     output that keeps the positive part of the gradient; ReLU's own backward
-    then applies 1(x > 0), so the input gets 1(x > 0) 1(g > 0) g.
+    then applies 1(x > 0) (ReLU6: 1(0 < x < 6)), so the input gets
+    1(x > 0) 1(g > 0) g.
 
     ``"deconv"``: a forward pre-hook keeps the ReLU's input x (and gives an
     in-place ReLU a copy to overwrite); the forward hook returns
@@ -699,7 +706,7 @@ def _relu_backward_rule(model: nn.Module, rule: str) -> Iterator[None]:
 
     try:
         for module in model.modules():
-            if isinstance(module, nn.ReLU):
+            if isinstance(module, _RECTIFIERS):
                 if rule == "guided":
                     handles.append(module.register_forward_hook(guided))
                 else:
@@ -707,7 +714,7 @@ def _relu_backward_rule(model: nn.Module, rule: str) -> Iterator[None]:
                     handles.append(module.register_forward_hook(deconv))
         if not handles:
             warnings.warn(
-                "model has no nn.ReLU modules, so the modified backward rule changes nothing and the "
+                "model has no nn.ReLU or nn.ReLU6 modules, so the modified backward rule changes nothing and the "
                 "result is the plain gradient (functional F.relu and other activations are not hooked)",
                 UserWarning,
                 stacklevel=4,
@@ -747,14 +754,16 @@ def guided_backprop(model: nn.Module, x: torch.Tensor, target: Target) -> torch.
     Warns
     -----
     UserWarning
-        If ``model`` has no ``nn.ReLU`` module (the result is then the plain
-        gradient).
+        If ``model`` has no ``nn.ReLU`` or ``nn.ReLU6`` module (the result is
+        then the plain gradient).
 
     Notes
     -----
-    Only ``nn.ReLU`` modules are modified, as in Captum: functional
-    ``F.relu`` calls, ``nn.ReLU6``, GELU, SiLU… keep their ordinary
-    gradient.  In-place ReLUs work (tensor hooks, see
+    Only ``nn.ReLU`` and ``nn.ReLU6`` modules are modified (Captum: only
+    ``nn.ReLU``, so on a ReLU6 network such as the course's ImageNet
+    EfficientNet-Lite0 its ``GuidedBackprop`` returns the plain gradient):
+    functional ``F.relu`` calls, GELU, SiLU… keep their ordinary gradient.
+    At a ReLU6 the forward mask is its own, 1(0 < x < 6).  In-place ReLUs work (tensor hooks, see
     :func:`_relu_backward_rule`), and every hook is removed afterwards,
     even after an error.  Adebayo et al. (2018) show the result barely
     depends on the top layers' weights (see :mod:`course_lib.sanity`).
@@ -814,11 +823,13 @@ def deconvnet(model: nn.Module, x: torch.Tensor, target: Target) -> torch.Tensor
     Warns
     -----
     UserWarning
-        If ``model`` has no ``nn.ReLU`` module.
+        If ``model`` has no ``nn.ReLU`` or ``nn.ReLU6`` module.
 
     Notes
     -----
-    Only ``nn.ReLU`` modules are changed (as Captum's ``Deconvolution``);
+    Only ``nn.ReLU`` and ``nn.ReLU6`` modules are changed (Captum's
+    ``Deconvolution``: ``nn.ReLU`` only); at a ReLU6 the signal passes
+    whatever x was, ceiling included;
     Zeiler & Fergus start from a chosen feature map, we start from the
     pre-softmax score :math:`S_c`, as Simonyan et al. and Captum do.  On a
     network without ReLU it equals the gradient and guided backprop.

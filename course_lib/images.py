@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from course_lib._validation import check_array, check_image
+from course_lib._validation import check_array, check_count, check_image
 
 ImageSource = Union[str, os.PathLike, np.ndarray]
 
@@ -110,6 +110,95 @@ SAMPLES: dict[str, Callable[[], np.ndarray]] = {
 
 Every entry loads offline; ``load_image(name)`` returns it in the course format.
 """
+
+
+def _motorcycle() -> np.ndarray:
+    from skimage import data
+
+    return data.stereo_motorcycle()[0]  # (left view, right view, disparity): the left photograph
+
+
+_PHOTOGRAPH_SOURCES: dict[str, Callable[[], np.ndarray]] = {
+    "astronaut": SAMPLES["astronaut"],
+    "cat": SAMPLES["cat"],
+    "coffee": SAMPLES["coffee"],
+    "rocket": SAMPLES["rocket"],
+    "motorcycle": _motorcycle,
+}
+
+PHOTOGRAPHS: tuple[str, ...] = tuple(_PHOTOGRAPH_SOURCES)
+"""Names of the colour photographs :func:`photograph` prepares for ImageNet networks.
+
+They ship inside the scikit-image wheel (no download): ``astronaut``
+(Eileen Collins), ``cat`` (``chelsea``), ``coffee``, ``rocket`` and
+``motorcycle`` (the left view of ``stereo_motorcycle``).  The first four are
+also :data:`SAMPLES`, under the same names.
+"""
+
+
+def photograph(name: str, *, size: int = 224) -> npt.NDArray[np.float32]:
+    """A photograph resized and centre-cropped for an ImageNet network.
+
+    The evaluation preprocessing of ImageNet classifiers: the shorter side is
+    resized to :math:`\\operatorname{round}(256 \\cdot s / 224)` (256 for
+    ``size=224``), keeping the aspect ratio, then the central ``size × size``
+    square is cut out.  Notebook 06 (saliency of photographs); turn it into
+    a (1, 3, size, size) tensor with :func:`to_tensor`.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`PHOTOGRAPHS`.
+    size : int
+        Side of the square result in pixels, 1 to 4096 (224 for the course's
+        ImageNet model, :func:`course_lib.models.load_model` ``("imagenet")``).
+
+    Returns
+    -------
+    ndarray of float32, shape (size, size, 3)
+        RGB in [0, 1], a new array.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string or ``size`` not an integer.
+    ValueError
+        If ``name`` is not in :data:`PHOTOGRAPHS` or ``size`` is out of range.
+
+    Notes
+    -----
+    Convention: ``cv2.resize`` with ``INTER_AREA`` when shrinking (the
+    course's rule, as :func:`course_lib.pyramids.across_scale_add`) and
+    ``INTER_LINEAR`` when enlarging; the longer side becomes
+    ``round(long · 256 / short)``; the crop starts at
+    ``⌊(side − size) / 2⌋`` (torchvision's ``CenterCrop`` rounds that half
+    pixel instead).  TensorFlow's EfficientNet evaluation crops the central
+    224/256 of the shorter side first and resizes after (bicubic): the same
+    region to within a pixel.
+
+    Examples
+    --------
+    >>> cat = photograph("cat")
+    >>> cat.shape, cat.dtype, bool(cat.min() >= 0 and cat.max() <= 1)
+    ((224, 224, 3), dtype('float32'), True)
+    >>> photograph("rocket", size=64).shape
+    (64, 64, 3)
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, one of {PHOTOGRAPHS}, got {type(name).__name__}")
+    if name not in _PHOTOGRAPH_SOURCES:
+        raise ValueError(f"name must be one of {PHOTOGRAPHS}, got {name!r}")
+    size = check_count(size, name="size", minimum=1, maximum=4096)
+    image = _array_to_rgb(_PHOTOGRAPH_SOURCES[name](), name=f"photograph {name!r}")  # (H, W, 3) in [0, 1]
+    rows, cols = image.shape[:2]
+    short = max(size, round(256 * size / 224))  # the resized shorter side
+    scale = short / min(rows, cols)
+    new_rows, new_cols = max(short, round(rows * scale)), max(short, round(cols * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(image, (new_cols, new_rows), interpolation=interpolation)  # (new_rows, new_cols, 3)
+    top, left = (new_rows - size) // 2, (new_cols - size) // 2
+    crop = resized[top : top + size, left : left + size]  # (size, size, 3)
+    return np.ascontiguousarray(np.clip(crop, 0.0, 1.0), dtype=np.float32)
 
 
 # --------------------------------------------------------------------------

@@ -282,6 +282,47 @@ def class_saliency_explorer(model: nn.Module, batch_images: np.ndarray, *, index
     )
 
 
+def photo_saliency_explorer(model: nn.Module, photographs: dict[str, np.ndarray], *, top: int = 5) -> widgets.interactive:
+    """Photograph × the rank of a class among its top predictions → its saliency map (notebook 06, §10).
+
+    ``photographs`` maps names to (H, W, 3) images in [0, 1] (``images.photograph``);
+    ``model`` has ``.classes`` (the ImageNet model of ``models.load_model("imagenet")``).
+    Shows the photograph and ``gradients.vanilla_saliency`` for its ``rank``-th
+    most probable class, alone and over the photograph.
+    """
+    import torch
+
+    from course_lib import gradients
+
+    names = _class_names(model)
+    if not photographs:
+        raise ValueError("photographs must hold at least one image")
+    top = int(top)
+    if not 1 <= top <= len(names):
+        raise ValueError(f"top must be between 1 and the number of classes {len(names)}, got {top}")
+    labels = list(photographs)
+    with torch.no_grad():
+        probabilities = torch.softmax(model(images.to_tensor(np.stack([photographs[k] for k in labels]))), dim=1)
+    best = probabilities.topk(top, dim=1)  # (N, top) values and class indices
+
+    def draw(axes: list[Axes], photo: int, rank: int) -> None:
+        image = photographs[labels[photo]]
+        chosen = int(best.indices[photo, rank - 1])
+        saliency = gradients.vanilla_saliency(model, images.to_tensor(image), chosen)[0].numpy()
+        viz.show_image(image, axes[0], title=f"{labels[photo]}")
+        viz.show_map(saliency, axes[1], vmin=0,
+                     title=f"class #{rank}: {names[chosen]} (p = {float(best.values[photo, rank - 1]):.2f})")
+        viz.overlay_map(image, saliency, axes[2], title="max_ch |∂S_c/∂I| over the photograph")
+
+    return figure_explorer(
+        draw,
+        ncols=3,
+        panel_size=3.2,
+        photo=widgets.IntSlider(value=0, min=0, max=len(labels) - 1, description="photograph"),
+        rank=widgets.IntSlider(value=1, min=1, max=top, description="class rank"),
+    )
+
+
 def class_visualization_explorer(model: nn.Module, *, target: int = 0, n_steps: int = 100) -> widgets.interactive:
     """Class × λ (× jitter, blur) → the class-model visualisation (notebook 06, §7).
 

@@ -250,6 +250,26 @@ def test_fooling_stops_at_the_box_and_reports_failure():
     boxed = classvis.fooling_image(_one_pixel_model(), torch.full((1, 1, 1, 1), 0.2), 1, step_size=5.0)
     assert boxed.fooled and boxed.n_steps == 1 and boxed.image.item() == 1.0
 
+
+def test_fooling_with_an_linf_bound_never_moves_a_value_further_than_the_bound(shapes_cnn):
+    # one pixel: class 1 needs x > 0.5; within 0.2 of 0.2 it cannot get there, and says so
+    bounded = classvis.fooling_image(_one_pixel_model(), torch.full((1, 1, 1, 1), 0.2), 1, max_change=0.2, max_steps=10)
+    assert not bounded.fooled and bounded.n_steps == 10 and bounded.image.item() == pytest.approx(0.4)
+    assert classvis.fooling_image(_one_pixel_model(), torch.full((1, 1, 1, 1), 0.2), 1, max_change=0.4).fooled
+    x = images_to_tensor_first_shapes()
+    result = classvis.fooling_image(shapes_cnn, x, 4, step_size=0.5, max_change=4 / 255, max_steps=100)
+    assert result.max_change <= 4 / 255 + 1e-7
+    assert float((result.image - x).abs().max()) <= 4 / 255 + 1e-7 and 0 <= float(result.image.min())
+    with pytest.raises(ValueError, match="max_change"):
+        classvis.fooling_image(shapes_cnn, x, 4, max_change=0.0)
+
+
+def images_to_tensor_first_shapes() -> torch.Tensor:
+    from course_lib import datasets, images
+
+    return images.to_tensor(datasets.make_batch(1, seed=5).images)
+
+
 @pytest.mark.parametrize(("index", "target"), [(0, 4), (1, 9), (3, 0)])
 def test_fooling_the_shipped_cnn_flips_the_prediction_with_a_small_change(shapes_cnn, index, target):
     from course_lib import datasets, images
@@ -321,3 +341,40 @@ def test_visualize_class_bounds(kwargs, error, match):
 def test_input_normalization_bounds_channels():
     with pytest.raises(ValueError, match="channels must be an integer >= 1 and <= 4096"):
         classvis.input_normalization(_linear_model(), channels=10**9)
+
+
+def test_regularized_ascent_takes_steps_of_length_eta_and_stays_an_image():
+    """With no clamp active, no jitter and no blur, every step moves z by exactly η (CS231n's normalised step)."""
+    linear = nn.Linear(4, 2)
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor([[1.0, -2.0, 0.5, 0.0], [0.0, 0.0, 0.0, 0.0]]))
+        linear.bias.zero_()
+    # std 0.01: the box [0, 1] is z ∈ [-50, 50], so the clamp never acts on the N(0, 1) start
+    wide = nn.Sequential(OrderedDict(normalize=models.Normalize((0.5,), (0.01,)), flatten=nn.Flatten(), linear=linear))
+    settings = dict(lam=1e-3, image_shape=(1, 2, 2), max_jitter=0, blur_sigma=0.0, seed=3)
+    one = classvis.visualize_class_regularized(wide, 0, n_steps=1, step_size=0.5, **settings)
+    start = classvis.visualize_class_regularized(wide, 0, n_steps=1, step_size=1e-9, **settings)
+    assert np.linalg.norm(one.normalized_image - start.normalized_image) == pytest.approx(0.5, rel=1e-4)
+    # in [0, 1] space (mean 0, std 1) the box binds: the optimum of w·x is 1 where w > 0, 0 where w < 0
+    narrow = nn.Sequential(nn.Flatten(), linear)
+    long = classvis.visualize_class_regularized(narrow, 0, n_steps=200, step_size=0.1, image_shape=(1, 2, 2),
+                                                max_jitter=0, blur_sigma=0.0)
+    np.testing.assert_allclose(long.image.flatten()[[0, 1, 2]], [1.0, 0.0, 1.0], atol=0.06)
+
+
+def test_regularized_ascent_is_seeded_raises_the_score_of_the_shapes_cnn_and_refuses_bad_arguments(shapes_cnn):
+    kwargs = dict(n_steps=25, step_size=2.0, image_shape=(3, 64, 64), max_jitter=4, blur_every=5)
+    first = classvis.visualize_class_regularized(shapes_cnn, [1, 4], seed=7, **kwargs)
+    again = classvis.visualize_class_regularized(shapes_cnn, [1, 4], seed=7, **kwargs)
+    other = classvis.visualize_class_regularized(shapes_cnn, [1, 4], seed=8, **kwargs)
+    np.testing.assert_array_equal(first.image, again.image)
+    assert not np.array_equal(first.image, other.image)
+    assert first.image.shape == (2, 64, 64, 3) and 0.0 <= first.image.min() and first.image.max() <= 1.0
+    assert np.all(first.scores[-1] > first.scores[0] + 1)  # from noise towards the class
+    assert (models.predict(shapes_cnn, first.image) == np.array([1, 4])).all()
+    with pytest.raises(ValueError, match="blur_every"):
+        classvis.visualize_class_regularized(shapes_cnn, 1, blur_every=0, image_shape=(3, 64, 64))
+    with pytest.raises(ValueError, match="step_size"):
+        classvis.visualize_class_regularized(shapes_cnn, 1, step_size=0.0, image_shape=(3, 64, 64))
+    with pytest.raises(ValueError, match="jitter"):
+        classvis.visualize_class_regularized(shapes_cnn, 1, max_jitter=65, image_shape=(3, 64, 64))

@@ -162,6 +162,7 @@ SPECS: list[tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = [
     (images.from_opencv, lambda: {"image": (_image() * 255).astype(np.uint8)}),
     (images.to_tensor, lambda: {"image": _image()}),
     (images.to_numpy, lambda: {"tensor": _x()}),
+    (images.photograph, lambda: {"name": "cat", "size": 32}),
     # pyramids
     (pyramids.level_shape, lambda: {"shape": (48, 64), "level": 3}),
     (pyramids.reduce, lambda: {"image": _image()}),
@@ -257,6 +258,7 @@ SPECS: list[tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = [
     # models
     (models.channel_stats, lambda: {"images": _shapes_batch().images}),
     (models.count_parameters, lambda: {"model": _model()}),
+    (models.imagenet_categories, lambda: {}),
     (models.predict, lambda: {"model": models.ShapesCNN(size=32), "images": _shapes_batch().images, "batch_size": 2}),
     (models.accuracy, lambda: {"model": models.ShapesCNN(size=32), "batch": _shapes_batch(), "batch_size": 2}),
     # gradients
@@ -279,9 +281,12 @@ SPECS: list[tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = [
     (classvis.visualize_class_in_range, lambda: {"model": _model(), "target": 1, "n_steps": 2,
                                                  "image_shape": (3, 8, 8), "jitter": 1, "blur_sigma": 0.0, "seed": 0}),
     (classvis.fooling_image, lambda: {"model": _model(), "image": _x(), "target": 1, "step_size": 0.1,
-                                      "max_steps": 3}),
+                                      "max_steps": 3, "max_change": 0.05}),
     (classvis.visualize_class, lambda: {"model": _model(), "target": 1, "n_steps": 2, "image_shape": (3, 8, 8),
                                         "jitter": 1, "blur_sigma": 0.5, "seed": 0}),
+    (classvis.visualize_class_regularized, lambda: {"model": _model(), "target": 1, "n_steps": 2,
+                                                    "image_shape": (3, 8, 8), "max_jitter": 2, "blur_every": 1,
+                                                    "blur_sigma": 0.5, "seed": 0}),
     # localization
     (localization.saliency_seeds, lambda: {"saliency": _map(), "foreground_quantile": 0.9, "background_quantile": 0.3}),
     (localization.graphcut_segmentation, lambda: {"image": _square_image(), "seeds": _seeds(), "iterations": 1, "seed": 0}),

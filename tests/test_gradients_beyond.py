@@ -197,9 +197,9 @@ def test_ig_default_settings_are_captums():
 def test_without_relu_deconvnet_and_guided_backprop_equal_the_signed_gradient():
     model, x = _no_relu_net(), _rand(2, 3, 12, 12, seed=20)
     expected = gradients.gradient(model, x, [1, 3])
-    with pytest.warns(UserWarning, match="model has no nn.ReLU modules"):
+    with pytest.warns(UserWarning, match="model has no nn.ReLU or nn.ReLU6 modules"):
         guided = gradients.guided_backprop(model, x, [1, 3])
-    with pytest.warns(UserWarning, match="model has no nn.ReLU modules"):
+    with pytest.warns(UserWarning, match="model has no nn.ReLU or nn.ReLU6 modules"):
         deconv = gradients.deconvnet(model, x, [1, 3])
     torch.testing.assert_close(guided, expected, rtol=RTOL_F64, atol=ATOL_F64)
     torch.testing.assert_close(deconv, expected, rtol=RTOL_F64, atol=ATOL_F64)
@@ -818,3 +818,22 @@ def _tiny():
 def test_bounded_and_typed_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_guided_backprop_and_deconvnet_treat_relu6_as_a_rectifier_with_a_ceiling():
+    """Hidden units 3, 9 → 6 (at the ceiling) and 1.5 with output weights 1, 1, −1 at x = 3.
+
+    gradient: 1 + 0 (ReLU6 is flat above 6) − 0.5 = 0.5; guided: the ceiling unit is masked
+    forward and the third by its negative signal, 1.0; DeconvNet: only the signal's sign
+    counts, 1 + 3 = 4.0.  The in-place ReLU6 of timm's networks works the same.
+    """
+    for inplace in (False, True):
+        model = nn.Sequential(nn.Flatten(), nn.Linear(1, 3, bias=False), nn.ReLU6(inplace=inplace),
+                              nn.Linear(3, 1, bias=False))
+        with torch.no_grad():
+            model[1].weight.copy_(torch.tensor([[1.0], [3.0], [0.5]]))
+            model[3].weight.copy_(torch.tensor([[1.0, 1.0, -1.0]]))
+        x = torch.full((1, 1, 1, 1), 3.0)
+        assert gradients.gradient(model, x, 0).item() == pytest.approx(0.5)
+        assert gradients.guided_backprop(model, x, 0).item() == pytest.approx(1.0)
+        assert gradients.deconvnet(model, x, 0).item() == pytest.approx(4.0)

@@ -191,3 +191,59 @@ def test_rgb_to_bgr_refuses_nan_and_non_numeric_and_to_numpy_refuses_nan():
     with pytest.raises(ValueError, match="tensor must not contain NaN or inf"):
         images.to_numpy(torch.full((1, 3, 1, 1), float("nan")))
     assert images.rgb_to_bgr(np.array([[[1, 2, 3]]], np.uint8)).dtype == np.uint8
+
+
+# --------------------------------------------------------------------------
+# photographs for ImageNet networks (issue 30)
+# --------------------------------------------------------------------------
+def _refuse(*args, **kwargs):
+    raise OSError("network access refused by the test")
+
+
+@pytest.mark.parametrize("name", images.PHOTOGRAPHS)
+def test_every_photograph_loads_offline_as_a_224_square_in_course_format(monkeypatch, name):
+    import socket
+
+    monkeypatch.setattr(socket.socket, "connect", _refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", _refuse)
+    photo = images.photograph(name)
+    assert photo.shape == (224, 224, 3) and photo.dtype == np.float32 and photo.flags.c_contiguous
+    assert 0.0 <= photo.min() < photo.max() <= 1.0
+    assert float(np.ptp(photo, axis=(0, 1)).min()) > 0.5  # colour photographs, not grey or flat
+
+
+def test_photograph_is_the_shorter_side_at_256_then_the_centre_224():
+    """Convention: INTER_AREA to 256 on the shorter side, crop at ⌊(side − 224)/2⌋."""
+    full = images.load_image("cat")  # 300×451
+    rows, cols = 256, round(451 * 256 / 300)
+    resized = cv2.resize(full, (cols, rows), interpolation=cv2.INTER_AREA)
+    top, left = (rows - 224) // 2, (cols - 224) // 2
+    np.testing.assert_array_equal(images.photograph("cat"), resized[top : top + 224, left : left + 224])
+    assert images.photograph("coffee", size=112).shape == (112, 112, 3)
+    big = images.photograph("coffee", size=600)  # 400×600: enlarged (INTER_LINEAR) to 686 on the short side
+    assert big.shape == (600, 600, 3) and 0.0 <= big.min() <= big.max() <= 1.0
+
+
+def test_photograph_returns_a_new_array_each_time():
+    first = images.photograph("rocket", size=32)
+    first[:] = 0
+    assert images.photograph("rocket", size=32).max() > 0
+
+
+def test_photographs_are_samples_under_the_same_names_where_both_exist():
+    for name in set(images.PHOTOGRAPHS) & set(images.SAMPLES):
+        assert images.SAMPLES[name] is images._PHOTOGRAPH_SOURCES[name]
+    assert {"astronaut", "cat", "coffee", "rocket"} <= set(images.PHOTOGRAPHS)
+
+
+def test_photograph_refuses_bad_names_and_sizes():
+    with pytest.raises(ValueError, match=r"name must be one of \('astronaut', 'cat'.*got 'chelsea'"):
+        images.photograph("chelsea")
+    with pytest.raises(TypeError, match="name must be a string.*got int"):
+        images.photograph(3)
+    with pytest.raises(ValueError, match="size must be an integer >= 1"):
+        images.photograph("cat", size=0)
+    with pytest.raises(TypeError, match="size must be an integer, got float"):
+        images.photograph("cat", size=224.0)
+    with pytest.raises(ValueError, match="size must be an integer .*4096"):
+        images.photograph("cat", size=5000)

