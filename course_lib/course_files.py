@@ -42,7 +42,7 @@ try:
     import course_lib
 except ImportError:
     import importlib, os, subprocess, sys
-    COURSE = os.environ.get("SALIENCY_COURSE_SOURCE", "saliency-course @ git+https://github.com/{REPOSITORY}")
+    COURSE = os.environ.get("SALIENCY_COURSE_SOURCE", "saliency-course[imagenet] @ git+https://github.com/{REPOSITORY}")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", COURSE], check=True)
     importlib.invalidate_caches()
     import course_lib"""

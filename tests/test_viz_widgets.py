@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from course_lib import quadtree, timing, viz, widgets
+from course_lib import images, quadtree, timing, viz, widgets
 
 
 def test_plot_helpers_draw_titled_axes():
@@ -417,4 +417,31 @@ def test_video_saliency_explorer_builds_with_frame_and_superpixel_sliders():
     assert titles[0] == "frame 2" and all(title.endswith("no object in this frame") for title in titles[1:4])
     with pytest.raises(ValueError, match="masks must mark an object"):
         widgets.video_saliency_explorer(frames, np.zeros_like(masks))
+    plt.close("all")
+
+
+def test_photo_saliency_explorer_steps_through_photographs_and_class_ranks(monkeypatch):
+    """On a small stand-in network with .classes: the rank slider picks the k-th most probable class."""
+    import torch
+    from torch import nn
+
+    monkeypatch.setattr(widgets, "display", lambda item: None)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 6))
+    model.classes = [f"class {k}" for k in range(6)]
+    photos = {"noise": np.random.default_rng(0).random((16, 16, 3)).astype(np.float32),
+              "ramp": np.tile(np.linspace(0, 1, 16, dtype=np.float32)[None, :, None], (16, 1, 3))}
+    explorer = widgets.photo_saliency_explorer(model, photos, top=3)
+    photo_slider, rank_slider = explorer.children[:2]
+    assert (photo_slider.max, rank_slider.min, rank_slider.max) == (1, 1, 3)
+    with torch.no_grad():
+        order = torch.softmax(model(images.to_tensor(photos["ramp"])), 1)[0].argsort(descending=True)
+    photo_slider.value, rank_slider.value = 1, 2
+    title = explorer.figure.axes[1].get_title()
+    assert title.startswith(f"class #2: class {int(order[1])} (p = ")
+    assert explorer.figure.axes[0].get_title() == "ramp"
+    with pytest.raises(ValueError, match="top"):
+        widgets.photo_saliency_explorer(model, photos, top=7)
+    with pytest.raises(ValueError, match="photographs"):
+        widgets.photo_saliency_explorer(model, {})
     plt.close("all")
