@@ -574,9 +574,13 @@ def visualize_class_regularized(
     * CS231n's settings for ImageNet networks at 224 px are the defaults:
       λ = 10⁻³, η = 25, 16 px of jitter, a blur of σ = 0.5 px every 10
       steps, 100 steps (their assignment allows more).
-    * The step of fixed length (the gradient divided by its norm) makes η
-      independent of the network's score scale; the clamp replaces the
-      paper's mean-image display, as every iterate is an image already.
+    * CS231n's class-visualisation code leaves the update itself to the
+      student (its learning rate is 25); here it is a step of fixed length
+      (the gradient divided by its norm), as in its fooling images, which
+      makes η independent of the network's score scale.  The clamp replaces
+      the paper's mean-image display, as every iterate is an image already.
+    * CS231n blurs at steps 0, 10, 20, … (``t % 10 == 0``, before its
+      update); here the blur follows steps ``blur_every``, 2 ``blur_every``, …
     * The shapes CNN of the course is better served by
       :func:`visualize_class_in_range` (64 px images: 16 px of jitter is a
       quarter of the image).

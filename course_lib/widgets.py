@@ -283,7 +283,7 @@ def class_saliency_explorer(model: nn.Module, batch_images: np.ndarray, *, index
 
 
 def photo_saliency_explorer(model: nn.Module, photographs: dict[str, np.ndarray], *, top: int = 5) -> widgets.interactive:
-    """Photograph × the rank of a class among its top predictions → its saliency map (notebook 06, §10).
+    """Photograph × the rank of a class among its top predictions → its saliency map (notebook 06, §9).
 
     ``photographs`` maps names to (H, W, 3) images in [0, 1] (``images.photograph``);
     ``model`` has ``.classes`` (the ImageNet model of ``models.load_model("imagenet")``).
@@ -309,10 +309,13 @@ def photo_saliency_explorer(model: nn.Module, photographs: dict[str, np.ndarray]
         image = photographs[labels[photo]]
         chosen = int(best.indices[photo, rank - 1])
         saliency = gradients.vanilla_saliency(model, images.to_tensor(image), chosen)[0].numpy()
+        # divided by the 99th percentile and clipped, as notebook 06's figure: a few extreme pixels
+        # would leave the rest black
+        saliency = np.minimum(saliency / max(float(np.percentile(saliency, 99)), 1e-12), 1.0)
         viz.show_image(image, axes[0], title=f"{labels[photo]}")
-        viz.show_map(saliency, axes[1], vmin=0,
+        viz.show_map(saliency, axes[1], vmin=0, vmax=1,
                      title=f"class #{rank}: {names[chosen]} (p = {float(best.values[photo, rank - 1]):.2f})")
-        viz.overlay_map(image, saliency, axes[2], title="max_ch |∂S_c/∂I| over the photograph")
+        viz.overlay_map(image, saliency, axes[2], title="max_ch |∂S_c/∂I| (clipped at its 99th percentile)")
 
     return figure_explorer(
         draw,
