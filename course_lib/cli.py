@@ -58,8 +58,12 @@ def _map_command(args: argparse.Namespace) -> int:
 def _init_command(args: argparse.Namespace) -> int:
     from course_lib import course_files
 
-    report = course_files.copy_course(args.directory, force=args.force, name="DIR")
+    version = "student" if args.student else "self-study" if args.self_study else "instructor"
+    report = course_files.copy_course(args.directory, force=args.force, name="DIR", version=version)
     folder = args.directory
+    if version == "instructor":
+        print("these are the instructor notebooks, with the reference solutions, hidden tests and sample "
+              "answers (self-study); a graded class's students get: saliency-course init DIR --student")
     print(f"copied {len(report.written)} notebook(s) to {folder}"
           + (f"; {len(report.unchanged)} already up to date" if report.unchanged else ""))
     if report.skipped:
@@ -136,11 +140,18 @@ def build_parser() -> argparse.ArgumentParser:
         "init", help="copy the course notebooks into a folder of your own",
         description="Copy the eleven course notebooks and the app notebook (explorers.ipynb) into DIR, "
                     "creating it. Notebooks already there are kept when they differ from the "
-                    "course's (your work) unless --force, and left alone when identical.",
+                    "course's (your work) unless --force, and left alone when identical. Without "
+                    "--student the copies hold the reference solutions, hidden tests and sample answers.",
     )
     init_parser.add_argument("directory", metavar="DIR", help="folder to copy the course into")
     init_parser.add_argument("--force", action="store_true",
                              help="overwrite notebooks in DIR that differ from the course's")
+    init_version = init_parser.add_mutually_exclusive_group()
+    init_version.add_argument("--student", action="store_true",
+                              help="copy the student versions: stubs, visible tests only, no sample answers "
+                                   "(for a graded class)")
+    init_version.add_argument("--self-study", action="store_true",
+                              help="copy the student versions with each solution in a collapsed cell")
     init_parser.set_defaults(run=_init_command)
 
     student_parser = commands.add_parser(

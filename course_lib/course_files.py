@@ -120,8 +120,15 @@ class CopyReport(NamedTuple):
     """Files that differ from the course's and were kept (``force=False``)."""
 
 
+VERSIONS = ("instructor", "student", "self-study")
+"""What :func:`copy_course` can copy: the notebooks as in the repository (reference solutions, hidden
+tests, sample answers and rubrics), the student build (stubs, visible tests only, no sample answers;
+:func:`course_lib.classroom.build.student_notebook`), or the student build with each solution and
+sample answer in a collapsed cell after the exercise."""
+
+
 def copy_course(directory: str | os.PathLike[str], *, force: bool = False,
-                name: str = "directory") -> CopyReport:
+                name: str = "directory", version: str = "instructor") -> CopyReport:
     """Copy the course notebooks and the app notebook into ``directory``.
 
     The folder is created when missing.  A notebook already there is left
@@ -138,6 +145,10 @@ def copy_course(directory: str | os.PathLike[str], *, force: bool = False,
         Overwrite notebooks that differ from the course's.
     name : str
         What error messages call ``directory`` (the command line says ``DIR``).
+    version : {"instructor", "student", "self-study"}
+        Which notebooks to write (:data:`VERSIONS`): a graded class's students
+        get ``"student"``; the default, the course as in the repository, holds
+        the reference solutions, hidden tests and sample answers.
 
     Returns
     -------
@@ -165,6 +176,8 @@ def copy_course(directory: str | os.PathLike[str], *, force: bool = False,
         raise TypeError(f"{name} must be a path (str or os.PathLike), got {type(directory).__name__}")
     if not isinstance(force, bool):
         raise TypeError(f"force must be True or False, got {force!r}")
+    if version not in VERSIONS:
+        raise ValueError(f"version must be one of {VERSIONS}, got {version!r}")
     if os.fspath(directory) in ("", b""):
         raise ValueError(f"{name} must name a folder, got an empty path")
     folder = Path(os.fsdecode(directory))
@@ -178,7 +191,7 @@ def copy_course(directory: str | os.PathLike[str], *, force: bool = False,
     report = CopyReport([], [], [])
     for source in sources:
         target = folder / source.name
-        content = source.read_bytes()
+        content = _version_of(source, version)
         if target.exists():
             if target.read_bytes() == content:
                 report.unchanged.append(source.name)
@@ -189,6 +202,23 @@ def copy_course(directory: str | os.PathLike[str], *, force: bool = False,
         _write_atomically(target, content)
         report.written.append(source.name)
     return report
+
+
+def _version_of(source: Path, version: str) -> bytes:
+    """The bytes of ``source`` as ``version`` (the student builds of notebooks with exercises)."""
+    content = source.read_bytes()
+    if version == "instructor":
+        return content
+    import nbformat
+
+    from course_lib.classroom import markup
+    from course_lib.classroom.build import student_notebook
+
+    nb = nbformat.reads(content.decode("utf-8"), as_version=4)
+    problems = markup.check_markup(source.parent) if any(markup.grade_id(cell) for cell in nb.cells) else []
+    if problems:
+        raise ValueError(f"the course's notebooks have broken exercise markup, so no student version: {problems[:3]}")
+    return nbformat.writes(student_notebook(nb, self_study=version == "self-study")).encode("utf-8") + b"\n"
 
 
 def _write_atomically(target: Path, content: bytes) -> None:

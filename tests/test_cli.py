@@ -126,6 +126,43 @@ def test_init_leaves_identical_files_alone_and_keeps_changed_ones(tmp_path, caps
     assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in COURSE)  # no partial files left
 
 
+def test_init_says_the_default_copies_hold_the_solutions(tmp_path, capsys):
+    assert cli.main(["init", str(tmp_path / "course")]) == 0
+    assert "reference solutions, hidden tests and sample answers" in capsys.readouterr().out
+    assert cli.main(["init", str(tmp_path / "class"), "--student"]) == 0
+    assert "reference solutions" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flag", ["--student", "--self-study"])
+def test_init_student_copies_no_solution_hidden_test_sample_answer_or_rubric(tmp_path, capsys, flag):
+    """A graded class's copies: stubs, visible tests only, "YOUR ANSWER HERE" (self-study: solutions collapsed)."""
+    import nbformat
+
+    from course_lib.classroom import markup
+
+    target = tmp_path / "class"
+    assert cli.main(["init", str(target), flag]) == 0
+    assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in COURSE)
+    copies = {path.name: nbformat.read(path, as_version=4) for path in sorted(target.glob("*.ipynb"))}
+    exercises = 0
+    for name, nb in copies.items():
+        for cell in nb.cells:
+            hidden_in_self_study = flag == "--self-study" and cell.get("metadata", {}).get("jupyter", {}).get("source_hidden")
+            if markup.is_solution(cell) and cell.cell_type == "code":
+                exercises += 1
+                assert "BEGIN SOLUTION" not in cell.source and "raise NotImplementedError()" in cell.source, name
+            elif markup.is_answer(cell):
+                assert cell.source.strip() == "YOUR ANSWER HERE", (name, cell.source[:80])
+            elif not hidden_in_self_study:
+                assert "BEGIN HIDDEN TESTS" not in cell.source and "#### Rubric" not in cell.source, name
+                assert "### BEGIN SOLUTION" not in cell.source, name
+    assert exercises >= 30
+    # running init again leaves the student's copies alone
+    capsys.readouterr()
+    assert cli.main(["init", str(target), flag]) == 0
+    assert "copied 0 notebook(s)" in capsys.readouterr().out
+
+
 def test_init_keeps_other_files_in_the_folder(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     assert cli.main(["init", str(tmp_path), "--force"]) == 0
