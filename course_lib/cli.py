@@ -10,7 +10,8 @@ changed there unless ``--force``.
 
 ``saliency-course student [--out DIR] [--self-study]`` builds the student
 versions of the notebooks and ``saliency-course grade SUBMISSIONS [--out
-gradebook.csv] [--timeout S]`` grades submitted notebooks; both call
+gradebook.csv] [--timeout S]`` grades submitted notebooks and ``saliency-course
+similarity SUBMISSIONS [--out DIR]`` reports solutions that look copied; they call
 :mod:`course_lib.classroom`, imported only when used.  Their source notebooks
 are ``./notebooks`` when it exists (a clone), else the ones installed with
 the package.
@@ -119,6 +120,17 @@ def _grade_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _similarity_command(args: argparse.Namespace) -> int:
+    from course_lib.classroom.similarity import REFERENCE, similarity_report
+
+    matches = similarity_report(args.submissions, source_dir=_source_folder(args.source), out_dir=args.out,
+                                threshold=args.threshold, top=args.top)
+    pairs = sum(m.student_b != REFERENCE for m in matches)
+    print(f"wrote {Path(args.out) / 'similarity.csv'} ({pairs} pair(s) of students scoring >= {args.threshold:g}, "
+          f"{len(matches) - pairs} row(s) against the reference) and {Path(args.out) / 'similarity.html'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per task."""
     parser = argparse.ArgumentParser(
@@ -202,6 +214,24 @@ def build_parser() -> argparse.ArgumentParser:
     grade_parser.add_argument("--max-output-bytes", type=int, default=1_000_000,
                               help="output kept per cell (default: 1000000)")
     grade_parser.set_defaults(run=_grade_command)
+
+    similarity_parser = commands.add_parser(
+        "similarity", help="report solutions and written answers that look copied",
+        description="Compare every pair of students' solution cells (winnowed token fingerprints, the MOSS "
+                    "method) and written answers (word 5-gram shingles), and each student with the reference "
+                    "(the instructor solution and the course_lib function the exercise re-implements); write "
+                    "OUT/similarity.csv and OUT/similarity.html. SUBMISSIONS holds one folder per student.",
+    )
+    similarity_parser.add_argument("submissions", metavar="SUBMISSIONS", help="folder with one subfolder per student")
+    similarity_parser.add_argument("--source", default=None,
+                                   help="folder of source notebooks (default: ./notebooks if present, "
+                                        "else the notebooks installed with the package)")
+    similarity_parser.add_argument("--out", default="similarity", help="output folder (default: similarity)")
+    similarity_parser.add_argument("--threshold", type=float, default=0.3,
+                                   help="report pairs of students scoring at least this (default: 0.3)")
+    similarity_parser.add_argument("--top", type=int, default=50,
+                                   help="matches shown side by side per section of the HTML page (default: 50)")
+    similarity_parser.set_defaults(run=_similarity_command)
     return parser
 
 
