@@ -331,25 +331,7 @@ def visualize_class(
             if blur_sigma > 0:
                 z = _gaussian_blur(z, blur_sigma)
 
-    z_np = z.cpu().numpy().astype(np.float32)  # (B, C, H, W)
-    image = np.clip((mean + std * z).cpu().numpy(), 0.0, 1.0).astype(np.float32)  # the mean added back
-    peak = np.abs(z_np).max(axis=(1, 2, 3), keepdims=True)
-    stretched = (0.5 + 0.5 * z_np / np.where(peak > 0, peak, 1.0)).astype(np.float32)
-    image, stretched = image.transpose(0, 2, 3, 1), stretched.transpose(0, 2, 3, 1)  # -> (B, H, W, C)
-    score_array = torch.stack(scores).numpy()  # (n_steps + 1, B)
-    objective_array = torch.stack(objective).numpy()
-    if isinstance(target, (int, np.integer)):
-        image, stretched, z_np = image[0], stretched[0], z_np[0]
-        score_array, objective_array = score_array[:, 0], objective_array[:, 0]
-    return ClassVisualization(
-        image=np.ascontiguousarray(image),
-        stretched=np.ascontiguousarray(stretched),
-        normalized_image=z_np,
-        scores=score_array,
-        objective=objective_array,
-        target=tuple(targets),
-        lam=lam,
-    )
+    return _visualization(mean + std * z, z, scores, objective, target, targets, lam)  # the mean added back
 
 
 def visualize_class_in_range(
@@ -478,25 +460,7 @@ def visualize_class_in_range(
                 image = mean + _gaussian_blur(image - mean, blur_sigma)
             image = image.clamp(0.0, 1.0)  # projection onto the valid images
 
-    z_np = ((image - mean) / std).cpu().numpy().astype(np.float32)  # (B, C, H, W)
-    peak = np.abs(z_np).max(axis=(1, 2, 3), keepdims=True)
-    stretched = (0.5 + 0.5 * z_np / np.where(peak > 0, peak, 1.0)).astype(np.float32)
-    shown = image.cpu().numpy().astype(np.float32).transpose(0, 2, 3, 1)  # -> (B, H, W, C)
-    stretched = stretched.transpose(0, 2, 3, 1)
-    score_array = torch.stack(scores).numpy()  # (n_steps + 1, B)
-    objective_array = torch.stack(objective).numpy()
-    if isinstance(target, (int, np.integer)):
-        shown, stretched, z_np = shown[0], stretched[0], z_np[0]
-        score_array, objective_array = score_array[:, 0], objective_array[:, 0]
-    return ClassVisualization(
-        image=np.ascontiguousarray(shown),
-        stretched=np.ascontiguousarray(stretched),
-        normalized_image=z_np,
-        scores=score_array,
-        objective=objective_array,
-        target=tuple(targets),
-        lam=lam,
-    )
+    return _visualization(image, (image - mean) / std, scores, objective, target, targets, lam)
 
 
 def visualize_class_regularized(
@@ -630,17 +594,25 @@ def visualize_class_regularized(
         scores.append(final.double().cpu())
         objective.append(final.double().cpu() - lam * z.double().pow(2).sum(dim=(1, 2, 3)).cpu())
 
+    return _visualization(mean + std * z, z, scores, objective, target, targets, lam)
+
+
+def _visualization(image: torch.Tensor, z: torch.Tensor, scores: list[torch.Tensor], objective: list[torch.Tensor],
+                   target: int | Sequence[int], targets: list[int], lam: float) -> ClassVisualization:
+    """The result of an ascent: the final image (B, C, H, W), clipped to [0, 1] for display, its
+    standardised ``z``, ``z`` stretched to fill [0, 1], and the per-step scores; an int ``target``
+    drops the batch axis."""
     z_np = z.cpu().numpy().astype(np.float32)  # (B, C, H, W)
-    image = (mean + std * z).clamp(0.0, 1.0).cpu().numpy().astype(np.float32).transpose(0, 2, 3, 1)
+    shown = image.clamp(0.0, 1.0).cpu().numpy().astype(np.float32).transpose(0, 2, 3, 1)  # -> (B, H, W, C)
     peak = np.abs(z_np).max(axis=(1, 2, 3), keepdims=True)
     stretched = (0.5 + 0.5 * z_np / np.where(peak > 0, peak, 1.0)).astype(np.float32).transpose(0, 2, 3, 1)
     score_array = torch.stack(scores).numpy()  # (n_steps + 1, B)
     objective_array = torch.stack(objective).numpy()
     if isinstance(target, (int, np.integer)):
-        image, stretched, z_np = image[0], stretched[0], z_np[0]
+        shown, stretched, z_np = shown[0], stretched[0], z_np[0]
         score_array, objective_array = score_array[:, 0], objective_array[:, 0]
     return ClassVisualization(
-        image=np.ascontiguousarray(image),
+        image=np.ascontiguousarray(shown),
         stretched=np.ascontiguousarray(stretched),
         normalized_image=z_np,
         scores=score_array,
