@@ -62,9 +62,10 @@ class RandomizationResult:
 
     Attributes
     ----------
-    layers : tuple of str
-        Names of the re-initialised modules, in the order they were
-        randomised (from the logits down); stage i has ``layers[:i + 1]``
+    layers : tuple of str or of tuple of str
+        The stages, in the order they were randomised (from the logits
+        down): a module name, or a tuple of the names re-initialised
+        together in one stage (a block); stage i has ``layers[:i + 1]``
         randomised (cascading) or only ``layers[i]`` (independent).
     original : torch.Tensor
         The trained model's maps, as ``attribution_fn`` returns them.
@@ -76,7 +77,7 @@ class RandomizationResult:
         The same on absolute values (equal to ``spearman`` for maps >= 0).
     """
 
-    layers: tuple[str, ...]
+    layers: tuple[str | tuple[str, ...], ...]
     original: torch.Tensor
     maps: tuple[torch.Tensor, ...]
     spearman: npt.NDArray[np.float64]
@@ -197,16 +198,20 @@ def parameter_randomization(
     target : int, sequence of int, tensor of shape (B,), or None
         Class per example; ``None`` is the trained model's top-1 class,
         kept for every randomised model.
-    layers : sequence of str, optional
-        Module names to re-initialise, in order; by default
+    layers : sequence of str or of sequences of str, optional
+        The stages, in order: each a module name, or a list of names
+        re-initialised together in one stage (a block of a deep network,
+        as the paper's 17 blocks of Inception v3); by default
         :func:`randomizable_layers` (every module with parameters, logits
-        first).
+        first, one stage each).
     cascading : bool
         True: stage i randomises ``layers[:i + 1]`` cumulatively (the
         paper's main test).  False: stage i randomises only ``layers[i]``.
     seed : int
         Stage i re-initialises with ``torch.manual_seed(seed + i)`` inside
-        ``torch.random.fork_rng`` (the caller's RNG is left alone).
+        ``torch.random.fork_rng`` (the caller's RNG is left alone); a stage
+        of several modules resets them in the order given, after that one
+        seed.
 
     Returns
     -------
@@ -226,9 +231,11 @@ def parameter_randomization(
 
     Notes
     -----
-    * A stage is one module with parameters (each conv, batch norm and
-      linear layer of the shipped model: 14 stages), where the paper used
-      Inception v3's 17 blocks.
+    * By default a stage is one module with parameters (each conv, batch
+      norm and linear layer of the shipped model: 14 stages), where the
+      paper used Inception v3's 17 blocks; pass lists of names to randomise
+      a block per stage (notebook 07, §9a, groups EfficientNet-Lite0's 99
+      modules into ten stages: classifier, head, seven blocks, stem).
     * Re-initialisation is each module's own ``reset_parameters()``
       (PyTorch's default initialisation: Kaiming-uniform for convolutions
       and linear layers; batch norm back to the identity with reset running
@@ -253,6 +260,9 @@ def parameter_randomization(
     >>> result = parameter_randomization(gradient, model, torch.rand(2, 1, 2, 2), 0)
     >>> result.layers, result.spearman.shape, result.maps[0].shape
     (('1',), (1, 2), torch.Size([2, 1, 2, 2]))
+    >>> deeper = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2))
+    >>> parameter_randomization(gradient, deeper, torch.rand(2, 1, 2, 2), 0, layers=[["3", "1"]]).layers  # one block
+    (('3', '1'),)
     """
     if not callable(attribution_fn):
         raise TypeError(
@@ -264,33 +274,46 @@ def parameter_randomization(
     names = randomizable_layers(model) if layers is None else list(layers)
     if not names:
         raise ValueError("layers must name at least one module with parameters to re-initialise, got none")
-    for name in names:
-        try:
-            module = model.get_submodule(name) if isinstance(name, str) else None
-        except AttributeError:
-            module = None
-        if module is None or not callable(getattr(module, "reset_parameters", None)):
-            raise ValueError(f"layers must name submodules of model with a reset_parameters method, got {name!r}")
+    stages = [_stage(stage) for stage in names]  # each stage as a tuple of module names
+    for stage in stages:
+        for name in stage:
+            try:
+                module = model.get_submodule(name) if isinstance(name, str) else None
+            except AttributeError:
+                module = None
+            if module is None or not callable(getattr(module, "reset_parameters", None)):
+                raise ValueError(f"layers must name submodules of model with a reset_parameters method, got {name!r}")
     seed = check_count(seed, name="seed", minimum=0, maximum=2**62)  # seed + stage stays a valid torch seed
     indices = target_indices(target, clean_scores(model, x))  # (B,): fixed by the trained model
     original = _maps(attribution_fn, model, x, indices, None)
     devices = sorted({p.device.index or 0 for p in model.parameters() if p.device.type == "cuda"})
     maps = []
     working = copy.deepcopy(model)
-    for stage, name in enumerate(names):
+    for stage, modules in enumerate(stages):
         if not cascading:
             working = copy.deepcopy(model)
         with torch.random.fork_rng(devices=devices), torch.no_grad():
             torch.manual_seed(seed + stage)
-            working.get_submodule(name).reset_parameters()
+            for name in modules:  # one module, or a block's modules in the order given
+                working.get_submodule(name).reset_parameters()
         maps.append(_maps(attribution_fn, working, x, indices, original.shape))
     return RandomizationResult(
-        layers=tuple(names),
+        layers=tuple(name if isinstance(name, str) else modules for name, modules in zip(names, stages)),
         original=original,
         maps=tuple(maps),
         spearman=np.stack([spearman(original, m) for m in maps]),
         spearman_abs=np.stack([spearman(original, m, absolute=True) for m in maps]),
     )
+
+
+def _stage(stage: object) -> tuple[object, ...]:
+    """One stage of ``layers`` as a tuple of names: a name alone, or a non-empty list of names."""
+    if isinstance(stage, str) or isinstance(stage, bytes) or not hasattr(stage, "__iter__"):
+        return (stage,)
+    modules = tuple(stage)
+    if not modules:
+        raise ValueError("layers must name at least one module in each stage, got an empty stage")
+    return modules
 
 
 def _maps(

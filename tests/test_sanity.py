@@ -108,6 +108,27 @@ def test_stages_equal_manual_reinitialisation_and_the_model_is_untouched(cascadi
     np.testing.assert_allclose(result.spearman_abs[0], sanity.spearman(result.original, result.maps[0], absolute=True))
 
 
+@pytest.mark.parametrize("cascading", [True, False])
+def test_a_stage_of_several_modules_resets_them_together_after_one_seed(cascading):
+    model, x = _mlp(), _rand(2, 1, 3, 4, seed=6)
+    result = sanity.parameter_randomization(gradients.gradient, model, x, 1, layers=[["3", "1"], "1"],
+                                            cascading=cascading, seed=2)
+    assert result.layers == (("3", "1"), "1") and result.spearman.shape == (2, 2)
+    manual = copy.deepcopy(model)
+    torch.manual_seed(2)
+    manual.get_submodule("3").reset_parameters()
+    manual.get_submodule("1").reset_parameters()  # same seed, in the order given
+    torch.testing.assert_close(result.maps[0], gradients.gradient(manual, x, 1), rtol=0, atol=0)
+    if not cascading:
+        manual = copy.deepcopy(model)
+    torch.manual_seed(3)
+    manual.get_submodule("1").reset_parameters()
+    torch.testing.assert_close(result.maps[1], gradients.gradient(manual, x, 1), rtol=0, atol=0)
+    single = sanity.parameter_randomization(gradients.gradient, model, x, 1, layers=["3", "1"], seed=2)
+    grouped = sanity.parameter_randomization(gradients.gradient, model, x, 1, layers=[["3"], ("1",)], seed=2)
+    np.testing.assert_array_equal(single.spearman, grouped.spearman)  # a block of one module is that module
+
+
 def test_randomisation_keeps_the_trained_models_class_and_the_callers_rng():
     model, x = _mlp(), _rand(2, 1, 3, 4, seed=3)
     seen = []
@@ -152,6 +173,10 @@ def test_parameter_randomization_errors():
         sanity.parameter_randomization(gradients.gradient, model, x, 0, layers=["0"])  # Flatten
     with pytest.raises(ValueError, match="with a reset_parameters method, got 3"):
         sanity.parameter_randomization(gradients.gradient, model, x, 0, layers=[3])
+    with pytest.raises(ValueError, match="with a reset_parameters method, got 'head'"):
+        sanity.parameter_randomization(gradients.gradient, model, x, 0, layers=[["3", "head"]])
+    with pytest.raises(ValueError, match="layers must name at least one module in each stage, got an empty stage"):
+        sanity.parameter_randomization(gradients.gradient, model, x, 0, layers=["3", []])
     with pytest.raises(TypeError, match="attribution_fn must return a tensor, got ndarray"):
         sanity.parameter_randomization(lambda m, i, t: np.zeros(3), model, x, 0)
 
