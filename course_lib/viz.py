@@ -572,3 +572,20 @@ def show_method_grid(
         fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+
+def clip_at_percentile(saliency: np.ndarray, q: float = 99.0) -> np.ndarray:
+    """``saliency`` divided by its ``q``-th percentile and clipped at 1, for display.
+
+    A gradient map of a photograph has a few extreme pixels that would leave
+    the rest black under a plain min-max scale (notebook 06, §9).
+
+    >>> clip_at_percentile(np.array([[0.0, 1.0], [2.0, 100.0]]), 50).round(3).tolist()
+    [[0.0, 0.667], [1.0, 1.0]]
+    """
+    saliency = check_map(saliency, name="saliency")
+    q = check_positive(q, name="q")
+    if q > 100:
+        raise ValueError(f"q must be in (0, 100], got {q!r}")
+    scale = float(np.percentile(saliency, q))
+    return np.minimum(saliency / max(scale, 1e-12), 1.0)

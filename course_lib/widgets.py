@@ -309,9 +309,7 @@ def photo_saliency_explorer(model: nn.Module, photographs: dict[str, np.ndarray]
         image = photographs[labels[photo]]
         chosen = int(best.indices[photo, rank - 1])
         saliency = gradients.vanilla_saliency(model, images.to_tensor(image), chosen)[0].numpy()
-        # divided by the 99th percentile and clipped, as notebook 06's figure: a few extreme pixels
-        # would leave the rest black
-        saliency = np.minimum(saliency / max(float(np.percentile(saliency, 99)), 1e-12), 1.0)
+        saliency = viz.clip_at_percentile(saliency, 99)  # as notebook 06's figure
         viz.show_image(image, axes[0], title=f"{labels[photo]}")
         viz.show_map(saliency, axes[1], vmin=0, vmax=1,
                      title=f"class #{rank}: {names[chosen]} (p = {float(best.values[photo, rank - 1]):.2f})")

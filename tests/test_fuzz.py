@@ -352,6 +352,7 @@ SPECS: list[tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = [
     (timing.median_ms, lambda: {"fn": lambda: None, "repeat": 2, "warmup": 0}),
     (timing.interleaved_median_ms, lambda: {"calls": {"a": lambda: None}, "rounds": 1, "block": 1, "warmup": 0}),
     # viz
+    (viz.clip_at_percentile, lambda: {"saliency": _map(), "q": 99.0}),
     (viz.show_image, lambda: {"image": _image(), "title": "image"}),
     (viz.show_map, lambda: {"saliency_map": _map(), "title": "map", "vmin": None, "vmax": None}),
     (viz.overlay_map, lambda: {"image": _image(), "saliency_map": _map(6, 8), "alpha": 0.5}),
