@@ -11,7 +11,9 @@ changed there unless ``--force``.
 ``saliency-course student [--out DIR] [--self-study]`` builds the student
 versions of the notebooks and ``saliency-course grade SUBMISSIONS [--out
 gradebook.csv] [--timeout S]`` grades submitted notebooks and ``saliency-course
-similarity SUBMISSIONS [--out DIR]`` reports solutions that look copied; they call
+similarity SUBMISSIONS [--out DIR]`` reports solutions that look copied and
+``saliency-course collect ZIP --out submitted [--lms canvas|moodle]`` imports
+an LMS's bulk download into the folder ``grade`` reads; they call
 :mod:`course_lib.classroom`, imported only when used.  Their source notebooks
 are ``./notebooks`` when it exists (a clone), else the ones installed with
 the package.
@@ -62,7 +64,11 @@ def _init_command(args: argparse.Namespace) -> int:
     version = "student" if args.student else "self-study" if args.self_study else "instructor"
     report = course_files.copy_course(args.directory, force=args.force, name="DIR", version=version)
     folder = args.directory
-    if version == "instructor":
+    if version == "instructor" and course_files.installed_build() == "public":
+        print("these are the notebooks installed with the package: reference solutions and visible tests, no "
+              "hidden tests or sample answers (those stay in the repository); a graded class's students get: "
+              "saliency-course init DIR --student")
+    elif version == "instructor":
         print("these are the instructor notebooks, with the reference solutions, hidden tests and sample "
               "answers (self-study); a graded class's students get: saliency-course init DIR --student")
     print(f"copied {len(report.written)} notebook(s) to {folder}"
@@ -96,8 +102,14 @@ def _student_command(args: argparse.Namespace) -> int:
 
 
 def _grade_command(args: argparse.Namespace) -> int:
-    from course_lib.classroom import grade_submissions
+    import os
 
+    from course_lib.classroom import grade_submissions
+    from course_lib.classroom.term import ENVIRONMENT_VARIABLE
+
+    seed = args.seed if args.seed is not None else (os.environ.get(ENVIRONMENT_VARIABLE) or None)
+    if seed is not None and not seed.strip():
+        raise ValueError("--seed must not be empty: choose a secret for the term (any text)")
     feedback = args.feedback or str(Path(args.out).parent / "feedback")
     grades = grade_submissions(
         args.submissions, source_dir=_source_folder(args.source), out_csv=args.out, timeout=args.timeout,
@@ -105,6 +117,7 @@ def _grade_command(args: argparse.Namespace) -> int:
         workers=args.workers, scheduler=None if args.scheduler == "none" else args.scheduler,
         manual_scores=args.manual_scores,
         sandbox=args.sandbox, memory=int(args.memory * 2**30), show_progress=True,
+        seed=seed, extra_tests=args.extra_tests, similarity=args.similarity,
     )
     totals: dict[str, list[float]] = {}
     for grade in grades:
@@ -117,6 +130,31 @@ def _grade_command(args: argparse.Namespace) -> int:
         print(f"{student:<{width}}  {points:g} / {max_points:g}")
     print(f"wrote {args.out}, {len(totals)} feedback page(s) in {feedback} and the written answers in "
           f"{Path(args.out).parent / 'answers'}")
+    return 0
+
+
+def _collect_command(args: argparse.Namespace) -> int:
+    from course_lib.classroom.collect import LATE_NAME, collect_submissions
+
+    report = collect_submissions(args.archive, args.out, lms=args.lms, force=args.force)
+    students = {student for student, _, _ in report.copied + report.unchanged + report.skipped}
+    late = (f"{len(report.late)} submitted late" if report.lms == "canvas"
+            else "Moodle's download does not say which were late")
+    print(f"{report.lms} download: {len(report.copied)} notebook(s) written to {args.out}"
+          + (f", {len(report.unchanged)} already there and identical" if report.unchanged else "")
+          + f" ({len(students)} student(s)); {late}"
+          + f" ({Path(args.out) / LATE_NAME})" * bool(report.copied or report.unchanged))
+    sections = [
+        (report.skipped, "kept in --out, not overwritten (--force overwrites files that differ)",
+         lambda row: f"{row[0]}/{row[1]}: {row[2]}"),
+        (report.superseded, "earlier submission(s) not collected", lambda row: f"{row[0]}: {row[1]} is later"),
+        (report.unmatched, "file(s) not collected", lambda row: f"{row[0]}: {row[1]}"),
+    ]
+    for rows, title, line in sections:
+        if rows:
+            print(f"{len(rows)} {title}:")
+            for row in rows:
+                print(f"  {line(row)}")
     return 0
 
 
@@ -213,7 +251,34 @@ def build_parser() -> argparse.ArgumentParser:
                               help="memory limit per sandboxed kernel in GiB (default: 4)")
     grade_parser.add_argument("--max-output-bytes", type=int, default=1_000_000,
                               help="output kept per cell (default: 1000000)")
+    grade_parser.add_argument("--seed", default=None, metavar="SECRET",
+                              help="the term's secret: hidden tests draw their random inputs from it, so "
+                                   "inputs known from the public notebooks are not the ones graded (default: "
+                                   "the SALIENCY_COURSE_SEED environment variable, which keeps it out of the "
+                                   "process list; unset: the inputs the notebooks show)")
+    grade_parser.add_argument("--extra-tests", default=None, metavar="DIR",
+                              help="folder of private hidden tests: <grade_id>.py files (or notebooks with "
+                                   "the course's markup) appended to those test cells for this run")
+    grade_parser.add_argument("--similarity", action="store_true",
+                              help="after grading, write the similarity report into similarity/ beside --out")
     grade_parser.set_defaults(run=_grade_command)
+
+    collect_parser = commands.add_parser(
+        "collect", help="import an LMS's bulk download of submissions into SUBMISSIONS/<student>/",
+        description="Copy the notebooks of a Canvas 'Download Submissions' or Moodle 'Download all "
+                    "submissions' zip (or the folder it was extracted to) into OUT/<student>/<notebook>.ipynb "
+                    "under the course's notebook names, keeping each student's latest resubmission, and write "
+                    "OUT/late.csv (student, notebook, late). Files that match no course notebook are listed, "
+                    "never copied; files already in OUT that differ are kept unless --force.",
+    )
+    collect_parser.add_argument("archive", metavar="ZIP", help="the LMS's zip, or the folder it was extracted to")
+    collect_parser.add_argument("--out", default="submitted",
+                                help="submissions folder, one subfolder per student (default: submitted)")
+    collect_parser.add_argument("--lms", default=None, choices=["canvas", "moodle"],
+                                help="the LMS that made ZIP (default: recognised from the file names)")
+    collect_parser.add_argument("--force", action="store_true",
+                                help="overwrite notebooks in --out that differ from the download's")
+    collect_parser.set_defaults(run=_collect_command)
 
     similarity_parser = commands.add_parser(
         "similarity", help="report solutions and written answers that look copied",

@@ -15,6 +15,7 @@ built, so every notebook exists once in git.
 
 from __future__ import annotations
 
+import json
 import os
 from importlib import resources
 from pathlib import Path
@@ -107,6 +108,21 @@ def course_notebooks() -> list[Path]:
     ('00_what_is_saliency.ipynb', 'explorers.ipynb')
     """
     return [path for kind in FOLDERS for path in sorted(course_folder(kind).glob("*.ipynb"))]
+
+
+def installed_build() -> str:
+    """Which notebooks :func:`course_folder` holds: ``"instructor"`` in a clone, ``"public"`` in an installed
+    wheel (hidden tests and sample answers removed: :func:`course_lib.classroom.markup.public_notebook`).
+
+    Examples
+    --------
+    >>> installed_build() in ("instructor", "public")
+    True
+    """
+    from course_lib.classroom.markup import is_public
+
+    first = sorted(course_folder("notebooks").glob("*.ipynb"))[0]
+    return "public" if is_public(json.loads(first.read_text(encoding="utf-8"))) else "instructor"
 
 
 class CopyReport(NamedTuple):

@@ -522,9 +522,11 @@ def test_the_student_build_fails_exactly_its_exercise_tests(tmp_path, path):
 def test_the_instructor_notebook_earns_every_automatic_point(path):
     """Every notebook, through the real grader (two kernels, proxies): the reference answers earn
     every point.  In-process trials (tests/test_exercise_mutants.py) cannot see what only the
-    kernels' transport refuses: notebook 03's {(c, s): map} answer once scored 0 here."""
+    kernels' transport refuses: notebook 03's {(c, s): map} answer once scored 0 here.  Graded under
+    a term secret (`grade --seed`), so the hidden tests draw other inputs than the notebooks show
+    (nbval runs them with the shown ones): an honest answer earns every point under any secret."""
     source = nbformat.read(path, as_version=4)
-    instructor = scoring.grade_notebook(path, path, timeout=300)
+    instructor = scoring.grade_notebook(path, path, timeout=300, seed="make test: a term secret")
     assert instructor.problem == ""
     assert {c.name for c in instructor.checks if c.kind == "test" and c.passed} == {
         markup.grade_id(c) for c in source.cells if markup.is_test(c)}

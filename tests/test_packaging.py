@@ -9,7 +9,9 @@ against that copy.  About 60 s on 2 cores, most of it the two notebooks.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +23,7 @@ import pytest
 from nbclient import NotebookClient
 
 from course_lib import course_files
-from course_lib.classroom import runner
+from course_lib.classroom import build, markup, runner, submissions
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_NOTEBOOKS = ("00_what_is_saliency.ipynb", "06_gradient_saliency_simonyan.ipynb")
@@ -81,17 +83,57 @@ def _environment(site: Path) -> dict[str, str]:
 
 
 def test_wheel_carries_the_package_the_model_and_the_notebooks(wheel):
+    """Everything as in the tree, except the course notebooks: their public build (setup.py)."""
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         expected = _course_files()
         assert sorted(set(expected) - names) == []  # a sub-package missing from pyproject shows here
         for name, path in expected.items():
-            assert archive.read(name) == path.read_bytes(), name
+            if name.startswith("course_lib/notebooks/"):
+                public = json.loads(archive.read(name))
+                nb = json.loads(path.read_text(encoding="utf-8"))
+                for cell in nb["cells"]:
+                    cell["source"] = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                assert public == markup.public_notebook(nb), name
+            else:
+                assert archive.read(name) == path.read_bytes(), name
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         assert "saliency-course = course_lib.cli:main" in archive.read(entry_points).decode()
     (metadata,) = {name.split("/")[0] for name in names} - {"course_lib"}  # nothing else at the top
     assert metadata.endswith(".dist-info")
     assert len([n for n in names if n.startswith("course_lib/notebooks/")]) == 11
+
+
+def test_installing_the_course_hands_out_no_hidden_test_and_no_sample_answer(wheel, tmp_path):
+    """A graded class's students can install the course: its notebooks hold the visible tests and the
+    reference solutions (in course_lib anyway), never a hidden test or a sample answer; the grader refuses
+    them as sources, and the student build made from them is the one made from the instructor notebooks."""
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(tmp_path / "wheel", [n for n in archive.namelist() if n.startswith("course_lib/notebooks/")])
+    installed_notebooks = tmp_path / "wheel" / "course_lib" / "notebooks"
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        source = nbformat.read(path, as_version=4)
+        public = nbformat.read(installed_notebooks / path.name, as_version=4)
+        text = (installed_notebooks / path.name).read_text(encoding="utf-8")
+        assert "HIDDEN TESTS" not in text and markup.is_public(public)
+        shown = "\n".join(cell.source for cell in public.cells)
+        # what a student may see, computed apart from public_notebook: hidden regions cut out, answers dropped
+        visible = "\n".join(re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", cell.source, flags=re.S)
+                            for cell in source.cells if not markup.is_answer(cell))
+        for cell in source.cells:
+            if markup.is_test(cell) and "BEGIN HIDDEN TESTS" in cell.source:
+                hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+                for line in (line.strip() for line in hidden.split("\n") if len(line.strip()) > 30):
+                    # a line that is also a visible test's (a helper call, say) may be shown as often as it is visible
+                    assert (sum(own.strip() == line for own in shown.split("\n"))
+                            == sum(own.strip() == line for own in visible.split("\n"))), line
+            if markup.is_answer(cell):
+                sample, rubric = markup.split_rubric(cell.source)
+                assert sample[:60] not in text and (not rubric or rubric[:60] not in text)
+        assert nbformat.writes(build.student_notebook(public)) == nbformat.writes(build.student_notebook(source))
+    assert markup.check_markup(installed_notebooks) == []
+    with pytest.raises(ValueError, match="carry no hidden tests and no sample answers"):
+        submissions._sources(installed_notebooks, None)
 
 
 def test_installed_copy_finds_its_model_and_notebooks(installed, tmp_path):
@@ -138,6 +180,7 @@ def test_init_and_notebooks_run_from_the_installed_copy(installed, tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert init.returncode == 0, init.stderr
     assert "copied 12 notebook(s) to course" in init.stdout
+    assert "no hidden tests or sample answers" in init.stdout
     course = tmp_path / "course"
     packaged = installed / "course_lib"
     expected = sorted([*packaged.joinpath("notebooks").glob("*.ipynb"), *packaged.joinpath("apps").glob("*.ipynb")])

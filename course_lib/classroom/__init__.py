@@ -17,10 +17,15 @@ and ``saliency-course grade``, and in every exercise's test cell
   points (:func:`grade_notebook`);
 * :mod:`~course_lib.classroom.reports` -- gradebook CSV, feedback and answer
   pages, manual scores;
+* :mod:`~course_lib.classroom.collect` -- an LMS's bulk download into the
+  ``submitted/<student>/`` layout (:func:`collect_submissions`);
 * :mod:`~course_lib.classroom.submissions` -- a whole class
   (:func:`grade_submissions`);
 * :mod:`~course_lib.classroom.progress` -- a learner's self-check
-  (:func:`progress`, also ``course_lib.progress``).
+  (:func:`progress`, also ``course_lib.progress``);
+* :mod:`~course_lib.classroom.term` -- what a term keeps private: the secret
+  behind hidden tests' inputs (:func:`hidden_rng`, :func:`hidden_seed`) and
+  extra private tests.
 
 This package never imports the course's science modules: it runs notebooks,
 it does not know what is in them.  Everything but :mod:`guard` is imported
@@ -41,8 +46,12 @@ _LAZY = {
     "grade_notebook": "scoring",
     "NotebookGrade": "scoring",
     "CheckResult": "scoring",
+    "collect_submissions": "collect",
+    "CollectReport": "collect",
     "grade_submissions": "submissions",
     "progress": "progress",
+    "hidden_rng": "term",
+    "hidden_seed": "term",
 }
 
 __all__ = ["ReferenceUsedError", "forbid", *_LAZY]

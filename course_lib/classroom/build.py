@@ -101,8 +101,12 @@ def student_notebook(nb: NotebookNode, *, self_study: bool = False) -> NotebookN
     if not isinstance(nb, NotebookNode) or "cells" not in nb:
         raise TypeError(f"nb must be a notebook (nbformat NotebookNode), got {type(nb).__name__}")
     student = copy.deepcopy(nb)
+    course_meta = student.get("metadata", {}).get("saliency_course")
+    if isinstance(course_meta, dict):  # built from the public build or the instructor's: the same student build
+        course_meta.pop("build", None)
+    # a public build (the installed notebooks) has no sample answers to show, only solutions
     shown = {i: _shown_solution(cell, i) for i, cell in enumerate(student.cells)
-             if is_solution(cell) or is_answer(cell)}
+             if is_solution(cell) or is_answer(cell) and cell.source.strip() != TEXT_STUB}
     exercise_cells = [i for i, cell in enumerate(student.cells) if is_solution(cell) or is_test(cell)]
     steps, resources = _nbgrader_preprocessors(), {}
     steps["solutions"].preprocess(student, resources)

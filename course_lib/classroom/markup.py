@@ -19,15 +19,16 @@ course notebooks:
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from pathlib import Path
-from typing import Any
-
-import nbformat
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from course_lib.classroom.pristine import defined_names, free_names
+
+if TYPE_CHECKING:  # nbformat is imported when a notebook is read: setup.py uses public_notebook without it
+    from nbformat import NotebookNode
 
 BEGIN_SOLUTION = "BEGIN SOLUTION"
 END_SOLUTION = "END SOLUTION"
@@ -104,6 +105,9 @@ def parse_notebook(text: str | bytes, *, name: str) -> NotebookNode:
     would refuse notebooks that editors other than Jupyter wrote with extra
     metadata.
     """
+    import nbformat
+    from nbformat import NotebookNode
+
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
@@ -389,3 +393,53 @@ def written_questions(nb: NotebookNode) -> dict[str, dict[str, Any]]:
                                  "sample_answer": sample, "rubric": rubric, "points": points(cell),
                                  "rubric_items": rubric_items(cell.source)}
     return found
+
+
+# ---------------------------------------------------------------------------
+# The public build: what the wheel carries
+# ---------------------------------------------------------------------------
+
+PUBLIC_BUILD = "public"
+"""The value of the notebook metadata ``saliency_course.build`` of a :func:`public_notebook`."""
+
+
+def public_notebook(nb: dict[str, Any]) -> dict[str, Any]:
+    """The notebook as installed with the package: hidden tests and sample answers removed.
+
+    What a student who installs the course receives, so that a graded class's
+    students get no hidden test and no sample answer by installing it: each
+    test cell keeps its visible asserts (hidden-test regions and their
+    delimiters dropped), each written answer becomes :data:`TEXT_STUB`, and
+    the notebook's metadata ``saliency_course.build`` says ``"public"`` (the
+    grader refuses it as a source).  Solutions stay: they are the course's
+    reference implementations, in ``course_lib`` anyway, and the self-study
+    build shows them.  The instructor notebooks stay in the repository.
+
+    Works on a plain JSON dict as well as a ``NotebookNode`` (``setup.py``
+    builds the wheel without nbformat); cell sources must be strings.
+
+    Examples
+    --------
+    >>> test = {"cell_type": "code", "source": "assert f(1) == 2\\n### BEGIN HIDDEN TESTS\\nassert f(2) == 4\\n"
+    ...         "### END HIDDEN TESTS", "metadata": {"nbgrader": {"grade": True, "solution": False}}}
+    >>> print(public_notebook({"cells": [test], "metadata": {}})["cells"][0]["source"])
+    assert f(1) == 2
+    """
+    public = copy.deepcopy(nb)
+    for cell in public["cells"]:
+        if is_test(cell):
+            lines = cell["source"].split("\n")
+            kept = [line for number, line in enumerate(lines, start=1)
+                    if not in_region(lines, number, BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS)
+                    and END_HIDDEN_TESTS not in line]
+            cell["source"] = "\n".join(kept)
+        elif is_answer(cell):
+            cell["source"] = TEXT_STUB
+    public.setdefault("metadata", {}).setdefault("saliency_course", {})["build"] = PUBLIC_BUILD
+    return public
+
+
+def is_public(nb: dict[str, Any]) -> bool:
+    """Whether ``nb`` is a :func:`public_notebook` (no hidden tests, no sample answers)."""
+    meta = nb.get("metadata", {}).get("saliency_course", {})
+    return isinstance(meta, dict) and meta.get("build") == PUBLIC_BUILD

@@ -46,7 +46,7 @@ from typing import Sequence
 import nbformat
 from nbformat import NotebookNode
 
-from course_lib.classroom import pristine, runner
+from course_lib.classroom import pristine, runner, term
 from course_lib.classroom.guard import GUARD_MARKER
 from course_lib.classroom.sandbox import Sandbox
 from course_lib.classroom.markup import (
@@ -231,12 +231,20 @@ def student_part(restored: NotebookNode) -> NotebookNode:
     return part
 
 
-def pristine_notebook(source: NotebookNode) -> NotebookNode:
-    """The notebook the pristine kernel runs: a warm-up cell, then per test cell the proxies and the test."""
+def pristine_notebook(source: NotebookNode, *, term_key: str = "") -> NotebookNode:
+    """The notebook the pristine kernel runs: a warm-up cell, then per test cell the proxies and the test.
+
+    ``term_key`` (:func:`course_lib.classroom.term.term_key`) is handed to this kernel only, in the
+    warm-up cell, so that the hidden tests' :func:`~course_lib.classroom.term.hidden_rng` draws this
+    term's inputs; the student's kernel never sees it.
+    """
     names = [name for cell in source.cells if is_solution(cell) and cell.cell_type == "code"
              for name in pristine.defined_names(cell.source)]
     module = "__import__('course_lib.classroom.pristine', fromlist=['install'])"
-    cells = [_grader_cell(f"{module}\nimport numpy", "warm-up")]
+    warm_up = f"{module}\nimport numpy"
+    if term_key:
+        warm_up += f"\n__import__('course_lib.classroom.term', fromlist=['use_term_key']).use_term_key({term_key!r})"
+    cells = [_grader_cell(warm_up, "warm-up")]
     for cell in source.cells:
         if is_test(cell) and cell.cell_type == "code":
             identifier = grade_id(cell)
@@ -665,14 +673,16 @@ async def grade_one(
     check_outputs: bool = True,
     sanitize_patterns: Sequence[tuple[str, str]] = DEFAULT_SANITIZE_PATTERNS,
     sandbox: Sandbox | None = None,
+    term_key: str = "",
 ) -> NotebookGrade:
-    """Restore, guard, run and score one submission (a notebook, or the reason it could not be read)."""
+    """Restore, guard, run and score one submission (a notebook, or the reason it could not be read);
+    ``term_key`` seeds the hidden tests' inputs (:func:`pristine_notebook`)."""
     if isinstance(submission, str):
         return ungraded(submission, source, student=student, notebook=notebook)
     restored, notes = restore_tests(submission, source)
     if notebook_timeout is None:  # the source's cells set the budget: cells a student adds do not extend it
         notebook_timeout = timeout * (sum(cell.cell_type == "code" for cell in source.cells) + 2)
-    run = PristineRun(pristine_notebook(source), timeout=timeout)
+    run = PristineRun(pristine_notebook(source, term_key=term_key), timeout=timeout)
     test_task = asyncio.ensure_future(runner.execute(
         run.tests, timeout=timeout, max_output_bytes=max_output_bytes, notebook_timeout=notebook_timeout + 60,
         kernel_name=kernel_name, sandbox=sandbox, answer_input=run.answer, delegate=run.in_test_run))
@@ -743,6 +753,7 @@ def grade_notebook(
     notebook_timeout: float | None = None,
     kernel_name: str = "python3",
     check_outputs: bool = True,
+    seed: str | None = None,
 ) -> NotebookGrade:
     """Grade one submitted notebook against its source notebook.
 
@@ -772,6 +783,9 @@ def grade_notebook(
         Jupyter kernel to run in.
     check_outputs : bool, optional
         Compare ``NBVAL_CHECK_OUTPUT`` cells with the source.
+    seed : str or None, optional
+        The term's secret: hidden tests draw their inputs from it
+        (:mod:`course_lib.classroom.term`); None, the inputs the notebooks show.
 
     Returns
     -------
@@ -797,6 +811,7 @@ def grade_notebook(
     0.0 2.0 line 1 (`assert answer() == 42`): AssertionError
     """
     check_options(timeout, max_output_bytes, notebook_timeout, 1)
+    key = term.term_key(seed) if seed is not None else ""
     if not isinstance(source, NotebookNode):
         source = read_notebook(as_path(source, name="source"))
     name = "notebook"
@@ -810,4 +825,4 @@ def grade_notebook(
     return runner.run_coroutine(grade_one(
         submission, source, student=student, notebook=name, timeout=timeout,
         max_output_bytes=max_output_bytes, notebook_timeout=notebook_timeout,
-        kernel_name=kernel_name, check_outputs=check_outputs))
+        kernel_name=kernel_name, check_outputs=check_outputs, term_key=key))

@@ -33,16 +33,17 @@ import json
 import os
 import stat
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+import nbformat
 from nbformat import NotebookNode
 
-from course_lib.classroom import reports, runner, sandbox as sandboxes
+from course_lib.classroom import reports, runner, sandbox as sandboxes, term
 from course_lib.classroom.cluster import local_cluster
 from course_lib.classroom.markup import (
-    as_path, check_markup, is_test, notebook_paths, parse_notebook, written_questions,
+    as_path, check_markup, is_public, is_test, notebook_paths, parse_notebook, written_questions,
 )
 from course_lib.classroom.scoring import (
     DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT, NotebookGrade, check_options, grade_one, ungraded,
@@ -110,13 +111,28 @@ def read_submission(folder: Path, name: str) -> bytes | str:
         return handle.read(MAX_SUBMISSION_BYTES + 1)
 
 
-def _sources(source_folder: Path, notebooks: Sequence[str] | None) -> dict[str, bytes]:
+def _sources(source_folder: Path, notebooks: Sequence[str] | None,
+             extra_tests: dict[str, str] | None = None) -> dict[str, bytes]:
     problems = check_markup(source_folder)
     if problems:
         raise ValueError("source_dir has broken exercise markup:\n  " + "\n  ".join(problems))
     sources = {path.name: path.read_bytes() for path in notebook_paths(source_folder, name="source_dir")}
     sources = {name: data for name, data in sources.items()
                if any(is_test(cell) for cell in parse_notebook(data, name=name).cells)}
+    public = sorted(name for name, data in sources.items() if is_public(parse_notebook(data, name=name)))
+    if public:
+        raise ValueError(f"source_dir {str(source_folder)!r} holds the notebooks installed with the package "
+                         f"({', '.join(public[:2])}...), which carry no hidden tests and no sample answers: grade "
+                         "with the instructor notebooks of a clone of the course (--source CLONE/notebooks)")
+    if extra_tests:  # appended to the sources before anything is keyed or graded, for every notebook
+        unused = set(extra_tests)
+        for name, data in sources.items():
+            extended, left = term.add_extra_tests(parse_notebook(data, name=name), extra_tests)
+            if len(left) < len(extra_tests):
+                sources[name] = nbformat.writes(extended).encode("utf-8")
+            unused &= set(left)
+        if unused:
+            raise ValueError(f"extra_tests names no test cell of the source notebooks: {sorted(unused)}")
     if notebooks is not None:
         if isinstance(notebooks, str):
             raise TypeError(f"notebooks must be a sequence of notebook names, got the string {notebooks!r}")
@@ -141,12 +157,16 @@ class GradingOptions:
     memory: int = sandboxes.DEFAULT_MEMORY_BYTES
     hide: tuple[str, ...] = ()
     """Folders the sandbox hides from the kernel (the sources, the submissions, the outputs)."""
+    term_key: str = field(default="", repr=False)
+    """Digest of the term's secret (:func:`course_lib.classroom.term.term_key`), "" for none."""
 
     def fingerprint(self) -> str:
-        """The options that change a grade (not ``hide``, which only moves with the folders)."""
+        """The options that change a grade (not ``hide``, which only moves with the folders); the
+        term key enters hashed again, so a stored result's key does not carry it."""
         return json.dumps({"timeout": self.timeout, "max_output_bytes": self.max_output_bytes,
                            "notebook_timeout": self.notebook_timeout, "kernel_name": self.kernel_name,
-                           "sandbox": self.sandbox, "memory": self.memory}, sort_keys=True)
+                           "sandbox": self.sandbox, "memory": self.memory,
+                           "term": _digest(self.term_key) if self.term_key else ""}, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -227,7 +247,7 @@ def grade_job(job: Job, options: GradingOptions) -> dict[str, Any]:
     grade = runner.run_coroutine(grade_one(
         item, source_nb, student=job.student, notebook=job.notebook, sandbox=box, check_outputs=True,
         timeout=options.timeout, max_output_bytes=options.max_output_bytes,
-        notebook_timeout=options.notebook_timeout, kernel_name=options.kernel_name))
+        notebook_timeout=options.notebook_timeout, kernel_name=options.kernel_name, term_key=options.term_key))
     return {"grade": asdict(grade), "sandbox": sandbox_line}
 
 
@@ -334,6 +354,9 @@ def grade_submissions(
     sandbox: str = "auto",
     memory: int = sandboxes.DEFAULT_MEMORY_BYTES,
     show_progress: bool = False,
+    seed: str | None = None,
+    extra_tests: str | os.PathLike[str] | None = None,
+    similarity: bool = False,
 ) -> list[NotebookGrade]:
     """Grade every student folder of ``submissions_dir``; write the gradebook and the pages.
 
@@ -390,6 +413,18 @@ def grade_submissions(
         Memory limit per sandboxed kernel, in bytes.
     show_progress : bool, optional
         Show a progress bar and print a summary at the end.
+    seed : str or None, optional
+        The term's secret: hidden tests draw their random inputs from it
+        (:mod:`course_lib.classroom.term`), so inputs known from the public
+        notebooks are not the ones graded.  Never written anywhere.
+    extra_tests : str or os.PathLike, optional
+        Folder of the instructor's private hidden tests, ``<grade_id>.py``
+        files or notebooks (:func:`course_lib.classroom.term.read_extra_tests`),
+        added to those test cells for this run.
+    similarity : bool, optional
+        After grading, write the similarity report
+        (:func:`course_lib.classroom.similarity.similarity_report`) into
+        ``similarity/`` beside ``out_csv``.
 
     Returns
     -------
@@ -427,7 +462,11 @@ def grade_submissions(
     if manual_scores is not None and not manual.is_file():
         raise ValueError(f"manual_scores must be an existing CSV file, got {str(manual)!r}")
     scores = reports.read_manual_scores(manual) if manual.is_file() else {}
-    sources = _sources(source_folder, notebooks)
+    if not isinstance(similarity, bool):
+        raise TypeError(f"similarity must be True or False, got {similarity!r}")
+    key = term.term_key(seed) if seed is not None else ""
+    extras = term.read_extra_tests(as_path(extra_tests, name="extra_tests")) if extra_tests is not None else None
+    sources = _sources(source_folder, notebooks, extras)
     # a link to a folder is listed here and refused, notebook by notebook, by read_submission
     students = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not students:
@@ -435,7 +474,10 @@ def grade_submissions(
     feedback = as_path(feedback_dir, name="feedback_dir") if feedback_dir is not None else out.parent / "feedback"
     answers = as_path(answers_dir, name="answers_dir") if answers_dir is not None else out.parent / "answers"
     hide = tuple(str(path.resolve()) for path in (source_folder, submissions, out.parent, feedback, answers))
-    options = GradingOptions(timeout, max_output_bytes, notebook_timeout, kernel_name, sandbox, memory, hide)
+    if extra_tests is not None:
+        hide += (str(Path(os.fspath(extra_tests)).resolve()),)
+    options = GradingOptions(timeout, max_output_bytes, notebook_timeout, kernel_name, sandbox, memory, hide,
+                             term_key=key)
 
     results, jobs = plan(submissions, students, sources, options, out.parent / RESULTS_NAME)
     start = time.perf_counter()
@@ -471,4 +513,10 @@ def grade_submissions(
               f"{len(grades) - len(jobs)} reused from an earlier run; {failed} with a problem")
         for line in lines:
             print(line)
+    if similarity:
+        from course_lib.classroom.similarity import similarity_report
+
+        matches = similarity_report(submissions, source_dir=source_folder, out_dir=out.parent / "similarity")
+        if show_progress:
+            print(f"similarity report: {len(matches)} row(s) in {out.parent / 'similarity' / 'similarity.html'}")
     return grades
