@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import cv2
@@ -22,7 +24,8 @@ from IPython.display import Image, display
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from course_lib import attention, baselines, images, itti_koch, viz
+from course_lib import attention, baselines, fixations, images, itti_koch, metrics, viz
+from course_lib._validation import check_count, check_positive
 
 if TYPE_CHECKING:
     from torch import nn
@@ -931,3 +934,133 @@ def video_saliency_explorer(
         t=widgets.IntSlider(value=start, min=1, max=len(frames) - 1, description="frame t"),
         region_size=widgets.IntSlider(value=region_size, min=4, max=30, step=2, description="superpixel s"),
     )
+
+
+# --------------------------------------------------------------------------
+# notebook 05: where people look, recorded with the mouse (BubbleView)
+# --------------------------------------------------------------------------
+
+def _png_data_url(rgb: np.ndarray) -> str:
+    ok, png = cv2.imencode(".png", cv2.cvtColor(images.to_uint8(rgb), cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise RuntimeError("OpenCV could not encode the image as PNG")
+    return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode("ascii")
+
+
+def _bubble_view_class() -> type:
+    # anywidget is imported when the recorder is first used: the other explorers do not need it
+    import anywidget
+    import traitlets
+
+    class BubbleView(anywidget.AnyWidget):
+        """A BubbleView recorder (Kim et al. 2017): a blurred image, a sharp disk where the viewer clicks.
+
+        Made by :func:`bubble_view`.  ``clicks`` is what the browser sent, as
+        ``[x, y, t_ms]`` lists in image pixels; :meth:`points` is the checked
+        (N, 3) array, :meth:`fixation_map` the binary fixation map and
+        :meth:`save` appends the recording to a clicks CSV
+        (:mod:`course_lib.fixations`).
+        """
+
+        _esm = Path(__file__).with_name("bubble_view.js")
+        _css = (".course-bubble-canvas { max-width: 100%; height: auto; display: block; margin-top: 4px; "
+                "cursor: crosshair; } .course-bubble-canvas:focus { outline: 2px solid #1a73e8; } "
+                ".course-bubble-button { margin-right: 6px; }")
+        sharp = traitlets.Unicode("").tag(sync=True)
+        blurred = traitlets.Unicode("").tag(sync=True)
+        image_width = traitlets.Int(1).tag(sync=True)
+        image_height = traitlets.Int(1).tag(sync=True)
+        radius = traitlets.Float(30.0).tag(sync=True)
+        time_limit = traitlets.Float(10.0).tag(sync=True)
+        display_width = traitlets.Int(0).tag(sync=True)
+        """CSS width of the image in pixels; 0 shows it at its own size (or the output's width, if narrower)."""
+        state = traitlets.Unicode("ready").tag(sync=True)
+        clicks = traitlets.List([]).tag(sync=True)
+
+        def points(self) -> np.ndarray:
+            """The recorded clicks, checked (:func:`course_lib.fixations.clean_clicks`): (N, 3) ``x, y, t_ms``."""
+            return fixations.clean_clicks(self.clicks, shape=(self.image_height, self.image_width),
+                                          time_limit=self.time_limit)
+
+        def fixation_map(self) -> np.ndarray:
+            """The clicks as a binary (H, W) fixation map (:func:`course_lib.metrics.load_fixations`'s rule)."""
+            shape = (self.image_height, self.image_width)
+            rows = [("image", x, y) for x, y, _ in self.points()]
+            return metrics.load_fixations(rows, shapes={"image": shape})["image"]
+
+        def save(self, path: str | os.PathLike[str], *, image: str, viewer: str = "me") -> Path:
+            """Append the recording to the clicks CSV ``path`` (created when missing) and return its path."""
+            return fixations.append_clicks(path, self.points(), image=image, viewer=viewer)
+
+        def _repr_mimebundle_(self, **kwargs: object) -> dict | None:
+            bundle = super()._repr_mimebundle_(**kwargs)
+            if isinstance(bundle, tuple):
+                bundle = bundle[0]
+            if bundle is not None:  # where no kernel runs (GitHub, the website): the blurred image
+                bundle["image/png"] = self.blurred.split(",", 1)[1]
+            return bundle
+
+    return BubbleView
+
+
+def bubble_view(
+    image: str | np.ndarray,
+    *,
+    radius: float = 30.0,
+    blur: float = 30.0,
+    time_limit: float = 10.0,
+    display_width: int = 0,
+) -> widgets.DOMWidget:
+    """A BubbleView recorder: click where you look on a blurred image; each click shows a sharp disk.
+
+    BubbleView (Kim et al. 2017) replaces an eye tracker by the mouse: the
+    image is blurred everywhere but in a disk around the last click, so the
+    viewer clicks where they want to see detail.  Press Start, click for
+    ``time_limit`` seconds (or Stop); the widget keeps each click in image
+    pixels with its time.  Keyboard: Tab to the image, arrows move a cursor
+    (Shift: faster), Enter or Space reveals there.  Nothing is sent anywhere
+    but to this notebook's kernel.
+
+    Parameters
+    ----------
+    image : str or ndarray
+        A sample name or file (:func:`course_lib.images.load_image`) or an
+        (H, W, 3) image.
+    radius : float
+        Radius of the sharp disk, in pixels of the image.  At its own size on
+        the screen these are screen pixels, as the 30–50 px bubbles Kim et
+        al. (2017) tested.
+    blur : float
+        Standard deviation of the Gaussian blur, in pixels of the image (Kim
+        et al. tested 30–70 px of blur on screen-sized images).
+    time_limit : float
+        Seconds of recording from Start.
+    display_width : int
+        CSS width to show the image at (0: its own size, or narrower when the
+        output is); clicks are recorded in image pixels at any width.
+
+    Returns
+    -------
+    BubbleView
+        The widget; after a recording, ``.points()``, ``.fixation_map()`` and
+        ``.save(path, image=..., viewer=...)``.
+
+    Examples
+    --------
+    >>> recorder = bubble_view("astronaut", time_limit=5)
+    >>> recorder.image_width, recorder.image_height, recorder.state
+    (512, 512, 'ready')
+    >>> recorder.clicks = [[100, 50, 700], [600, 10, 900], [20, 30, 8000]]  # as a browser would send them
+    >>> recorder.points().tolist()  # off the image and after the time limit: dropped
+    [[100.0, 50.0, 700.0]]
+    """
+    picture = images.load_image(image)
+    radius = check_positive(radius, name="radius")
+    blur = check_positive(blur, name="blur")
+    time_limit = check_positive(time_limit, name="time_limit")
+    display_width = check_count(display_width, name="display_width")
+    softened = cv2.GaussianBlur(np.ascontiguousarray(picture, dtype=np.float32), (0, 0), blur,
+                                borderType=cv2.BORDER_REFLECT)
+    return _bubble_view_class()(
+        sharp=_png_data_url(picture), blurred=_png_data_url(softened), image_width=int(picture.shape[1]),
+        image_height=int(picture.shape[0]), radius=radius, time_limit=time_limit, display_width=display_width)

@@ -46,6 +46,7 @@ from course_lib import (
     baselines,
     classvis,
     datasets,
+    fixations,
     features,
     gradients,
     images,
@@ -247,6 +248,11 @@ SPECS: list[tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = [
     (metrics.similarity, lambda: {"saliency": _map(), "density": _map()[::-1].copy()}),
     (metrics.pointing_game, lambda: {"saliency": _map(), "mask": _binary(), "tolerance": 2}),
     (metrics.fixation_density, lambda: {"fixations": _binary(), "sigma": 2.0}),
+    # fixations (the recorder's data)
+    (fixations.clean_clicks, lambda: {"clicks": [[1.0, 2.0, 30.0], [3.0, 1.0, 10.0]], "shape": (24, 32),
+                                      "time_limit": 5.0}),
+    (fixations.inter_observer, lambda: {"maps": {"a": _binary(), "b": _binary()}, "sigma": 2.0,
+                                        "metric": "auc_judd"}),
     (metrics.box_mask, lambda: {"shape": (10, 12), "box": (2, 3, 5, 9)}),
     (metrics.centre_gaussian, lambda: {"shape": (10, 12), "sigma": 3.0}),
     (metrics.evaluate_map, lambda: {"saliency": _map(), "mask": _binary(), "sigma": None, "tolerance": None}),
@@ -607,9 +613,10 @@ def test_every_public_function_of_the_science_modules_is_fuzzed():
     covered = {f for f, _ in SPECS}
     skipped = {  # need files, the network or minutes of training; covered by their own tests
         models.train, models.load_model, models.save_model, models.model_metadata, models.training_metadata,
-        metrics.load_fixations, datasets.iter_split,
+        metrics.load_fixations, datasets.iter_split, fixations.read_clicks, fixations.append_clicks,
+        fixations.viewer_maps,  # files, and the Clicks records read_clicks makes (tests/test_fixations.py)
     }
-    modules = (images, pyramids, features, itti_koch, attention, stimuli, baselines, metrics, video, datasets,
+    modules = (images, pyramids, features, itti_koch, attention, stimuli, baselines, metrics, fixations, video, datasets,
                models, gradients, classvis, localization, sanity, quadtree, applications, viz, timing, methods)
     missing = [
         f"{module.__name__}.{name}"

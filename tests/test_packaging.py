@@ -37,7 +37,7 @@ def _course_files() -> dict[str, Path]:
     """What the wheel must carry, by its path inside the wheel."""
     package = ROOT / "course_lib"
     expected = {f"course_lib/{path.relative_to(package).as_posix()}": path
-                for path in package.rglob("*.py") if "__pycache__" not in path.parts}
+                for pattern in ("*.py", "*.js") for path in package.rglob(pattern) if "__pycache__" not in path.parts}
     expected.update({f"course_lib/data/models/{path.name}": path
                      for path in (package / "data" / "models").iterdir()})
     for folder in ("notebooks", "apps"):
