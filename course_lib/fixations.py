@@ -23,6 +23,7 @@ one viewer's clicks predict another's: the ceiling for any model on the data.
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 import os
 from dataclasses import dataclass
@@ -36,8 +37,9 @@ from course_lib import metrics
 from course_lib._validation import check_choice, check_map, check_positive, check_shape
 
 __all__ = [
-    "CLICK_COLUMNS", "Clicks", "append_clicks", "clean_clicks", "inter_observer", "read_clicks",
-    "viewer_maps",
+    "CLICKS_MIME", "CLICK_COLUMNS", "ClassDataset", "Clicks", "append_clicks", "bubble_view_image", "class_dataset",
+    "clean_clicks",
+    "clicks_output", "inter_observer", "notebook_clicks", "read_clicks", "viewer_maps",
 ]
 
 CLICK_COLUMNS = ("image", "viewer", "x", "y", "t_ms")
@@ -47,6 +49,13 @@ MAX_CLICKS = 10_000
 """Most clicks kept per image and viewer: a recording longer than this is not a person clicking."""
 
 _SCORES = {"auc_judd": metrics.auc_judd, "nss": metrics.nss}
+
+CLICKS_MIME = "application/vnd.saliency-course.clicks+json"
+"""The output type a recording is kept under in a notebook (:func:`clicks_output`): it travels with
+the notebook file, so a class's submitted notebooks carry their recordings (:func:`class_dataset`)."""
+
+MAX_NOTEBOOK_BYTES = 64 * 2**20
+"""Largest notebook :func:`notebook_clicks` reads (a submitted notebook is untrusted)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,38 @@ def _check_name(value: object, *, name: str) -> str:
     if not text or any(ch in text for ch in "\r\n\0"):
         raise ValueError(f"{name} must be a non-empty name on one line, got {value!r}")
     return text
+
+
+def bubble_view_image(image: npt.ArrayLike, *, blur: float, click: tuple[float, float] | None = None,
+                      radius: float = 30.0) -> npt.NDArray[np.float32]:
+    """What a BubbleView viewer sees: ``image`` blurred, sharp inside a disk of ``radius`` around ``click``.
+
+    The blur is a Gaussian of standard deviation ``blur`` pixels (reflected
+    borders); ``click`` is ``(x, y)`` in image pixels, None for no disk (before
+    the first click).  The recorder (:func:`course_lib.widgets.bubble_view`)
+    sends this blurred image to the browser, which draws the disks itself.
+
+    Examples
+    --------
+    >>> image = np.zeros((9, 9, 3), np.float32); image[4, 4] = 1
+    >>> seen = bubble_view_image(image, blur=2, click=(4, 4), radius=1)
+    >>> float(seen[4, 4, 0]), bool(seen[0, 0, 0] < 0.1)
+    (1.0, True)
+    """
+    import cv2
+
+    from course_lib import images
+
+    picture = images.load_image(image)
+    blur = check_positive(blur, name="blur")
+    radius = check_positive(radius, name="radius")
+    seen = cv2.GaussianBlur(picture, (0, 0), blur, borderType=cv2.BORDER_REFLECT)
+    if click is not None:
+        x, y = (float(v) for v in click)
+        rows, cols = np.ogrid[: picture.shape[0], : picture.shape[1]]
+        inside = (cols - x) ** 2 + (rows - y) ** 2 <= radius**2
+        seen[inside] = picture[inside]
+    return seen
 
 
 def clean_clicks(clicks: object, *, shape: tuple[int, int], time_limit: float | None = None,
@@ -183,6 +224,48 @@ def append_clicks(path: str | os.PathLike[str], points: npt.ArrayLike, *, image:
     return file
 
 
+def clicks_output(points: npt.ArrayLike, *, image: str) -> dict[str, object]:
+    """A display bundle that keeps a recording in the notebook's outputs (``IPython.display.display(...,
+    raw=True)``): the clicks under :data:`CLICKS_MIME`, and one line of text for people."""
+    image = _check_name(image, name="image")
+    rows = np.asarray(points, dtype=np.float64).reshape(-1, 3) if np.size(points) else np.zeros((0, 3))
+    if not np.isfinite(rows).all():
+        raise ValueError("points must be finite (x, y, t_ms) rows")
+    return {CLICKS_MIME: {"image": image, "clicks": rows.round(1).tolist()},
+            "text/plain": f"{len(rows)} click(s) on {image!r} kept in this notebook's output"}
+
+
+def notebook_clicks(path: str | os.PathLike[str]) -> list[Clicks]:
+    """The recordings a notebook keeps in its outputs (:func:`clicks_output`), viewer ``"notebook"``.
+
+    The notebook is read as untrusted JSON: a file over :data:`MAX_NOTEBOOK_BYTES`, not JSON, or with
+    malformed outputs gives no recording rather than an error; clicks that are not three finite
+    numbers are dropped.
+    """
+    import json
+
+    file = Path(os.fspath(path))
+    try:
+        if file.stat().st_size > MAX_NOTEBOOK_BYTES:
+            return []
+        nb = json.loads(file.read_text(encoding="utf-8"))
+        cells = nb.get("cells", []) if isinstance(nb, dict) else []
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return []
+    found = []
+    for cell in cells if isinstance(cells, list) else []:
+        outputs = cell.get("outputs", []) if isinstance(cell, dict) else []
+        for output in outputs if isinstance(outputs, list) else []:
+            data = output.get("data", {}) if isinstance(output, dict) else {}
+            kept = data.get(CLICKS_MIME) if isinstance(data, dict) else None
+            if not isinstance(kept, dict) or not isinstance(kept.get("image"), str) or not kept["image"].strip():
+                continue
+            rows = [row for row in kept.get("clicks", []) if isinstance(row, list) and len(row) == 3
+                    and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in row)]
+            found.append(Clicks(kept["image"].strip(), "notebook", np.array(rows, dtype=np.float64).reshape(-1, 3)))
+    return found
+
+
 def viewer_maps(recordings: Iterable[Clicks], *, image: str,
                 shape: tuple[int, int]) -> dict[str, npt.NDArray[np.bool_]]:
     """One binary fixation map per viewer of ``image`` (:func:`course_lib.metrics.load_fixations`'s rule).
@@ -255,3 +338,161 @@ def inter_observer(maps: Mapping[str, npt.NDArray[np.bool_]], *, sigma: float,
         density = metrics.fixation_density(others, sigma=sigma)
         scores[viewer] = float(_SCORES[metric](density, mask))
     return scores
+
+
+# --------------------------------------------------------------------------
+# A class's recordings: one small saliency benchmark
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClassDataset:
+    """What :func:`class_dataset` found and wrote."""
+
+    viewers: dict[str, str]
+    """Student folder -> the viewer name used in the data set (``viewer-01``... unless names are kept)."""
+    consistency: list[dict[str, object]]
+    """Per image: ``image, viewers, clicks, inter_observer_auc, inter_observer_nss`` (means over viewers)."""
+    scores: list[dict[str, object]]
+    """Per image and method: ``image, method, auc_judd, nss`` (means over viewers)."""
+    skipped: list[str]
+    """Files and images left out, with the reason."""
+
+
+def _is_clicks_file(path: Path) -> bool:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    return all(column in header for column in CLICK_COLUMNS)
+
+
+def _write_table(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: f"{value:.4f}" if isinstance(value, float) else value for key, value in row.items()})
+
+
+def class_dataset(
+    submissions_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    sigma: float | None = None,
+    keep_names: bool = False,
+    methods: Sequence[str] | None = None,
+) -> ClassDataset:
+    """Gather every student's BubbleView clicks into one data set and score the course's methods on it.
+
+    Each folder of ``submissions_dir`` is one student (as the grader reads
+    them); every recording in it counts as that student's, whatever its
+    ``viewer`` column says: those kept in a submitted notebook's outputs
+    (:func:`clicks_output`, what notebook 05 does) and every clicks CSV (any
+    ``*.csv`` whose header has :data:`CLICK_COLUMNS`).
+    Students are anonymised by default: ``viewer-01``, ``viewer-02``... in an
+    order drawn from a hash of the folder names, not their alphabetical order.
+
+    Written to ``out_dir``:
+
+    * ``fixations.csv``: the pooled clicks (:data:`CLICK_COLUMNS`);
+    * ``consistency.csv``: per image, the number of viewers and clicks and the
+      inter-observer AUC-Judd and NSS (:func:`inter_observer`, leave one
+      viewer out): how well the others predict one viewer, the ceiling for a model;
+    * ``scores.csv``: per image and method of :data:`course_lib.methods.METHODS`
+      (or ``methods``), the mean AUC-Judd and NSS of the method's map on each
+      viewer's fixations.
+
+    Only images the course can load by name (:func:`course_lib.images.load_image`:
+    the samples) are scored; others are listed in ``skipped``.
+
+    Parameters
+    ----------
+    submissions_dir : str or os.PathLike
+        One folder per student.
+    out_dir : str or os.PathLike
+        Folder to write the three tables to (created).
+    sigma : float or None
+        Blur of the pooled fixations in pixels; default 1/16 of the image's
+        shorter side (32 px for the 512 px samples: about one degree of
+        visual angle at a laptop's viewing distance, as the MIT benchmark's
+        35 px at 1024×768).
+    keep_names : bool
+        Use the student folder names as viewer names (for a class that agreed to it).
+    methods : sequence of str or None
+        Names in :data:`course_lib.methods.METHODS` (default: all).
+
+    Returns
+    -------
+    ClassDataset
+    """
+    from course_lib import images
+    from course_lib.methods import METHODS, resolve_method
+
+    source = Path(os.fspath(submissions_dir))
+    if not source.is_dir():
+        raise ValueError(f"submissions_dir must be an existing folder, got {str(source)!r}")
+    if not isinstance(keep_names, bool):
+        raise TypeError(f"keep_names must be True or False, got {keep_names!r}")
+    chosen = list(METHODS) if methods is None else [name for name in methods if resolve_method(name)]
+    students = sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
+    order = sorted(students, key=lambda name: hashlib.sha256(name.encode("utf-8")).hexdigest())
+    viewers = {name: name if keep_names else f"viewer-{rank:02d}" for rank, name in enumerate(order, start=1)}
+    skipped: list[str] = []
+    pooled: list[Clicks] = []
+    for student in students:
+        for path in sorted((source / student).rglob("*")):
+            if path.is_symlink() or not path.is_file():
+                continue
+            if path.suffix == ".ipynb":
+                recordings = notebook_clicks(path)
+            elif path.suffix == ".csv" and _is_clicks_file(path):
+                try:
+                    recordings = read_clicks(path)
+                except ValueError as error:
+                    skipped.append(f"{student}/{path.relative_to(source / student)}: {error}")
+                    continue
+            else:
+                continue
+            pooled += [Clicks(r.image, viewers[student], r.points) for r in recordings]
+    out = Path(os.fspath(out_dir))
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "fixations.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CLICK_COLUMNS)
+        for recording in pooled:
+            writer.writerows([recording.image, recording.viewer, f"{x:.1f}", f"{y:.1f}", f"{t:.0f}"]
+                             for x, y, t in recording.points)
+    consistency: list[dict[str, object]] = []
+    scores: list[dict[str, object]] = []
+    for image_name in dict.fromkeys(r.image for r in pooled):
+        try:
+            image = images.load_image(image_name)
+        except (TypeError, ValueError):
+            skipped.append(f"image {image_name!r}: not a course sample, so not scored")
+            continue
+        shape = image.shape[:2]
+        blur = 2 * min(shape) / 32 if sigma is None else check_positive(sigma, name="sigma")
+        maps = {v: m for v, m in viewer_maps(pooled, image=image_name, shape=shape).items() if m.any()}
+        row: dict[str, object] = {"image": image_name, "viewers": len(maps),
+                                  "clicks": int(sum(m.sum() for m in maps.values())),
+                                  "inter_observer_auc": "", "inter_observer_nss": ""}
+        if len(maps) >= 2:
+            for metric, key in (("auc_judd", "inter_observer_auc"), ("nss", "inter_observer_nss")):
+                found = inter_observer(maps, sigma=blur, metric=metric)
+                row[key] = float(np.mean(list(found.values()))) if found else ""
+        consistency.append(row)
+        for name in chosen:
+            saliency = np.asarray(METHODS[name](image), dtype=np.float32)
+            if saliency.shape != shape:
+                import cv2
+
+                saliency = cv2.resize(saliency, shape[::-1], interpolation=cv2.INTER_LINEAR)
+            usable = [m for m in maps.values() if not m.all()]
+            scores.append({"image": image_name, "method": name,
+                           "auc_judd": float(np.mean([metrics.auc_judd(saliency, m) for m in usable])) if usable else "",
+                           "nss": float(np.mean([metrics.nss(saliency, m) for m in usable])) if usable else ""})
+    _write_table(out / "consistency.csv", ("image", "viewers", "clicks", "inter_observer_auc", "inter_observer_nss"),
+                 consistency)
+    _write_table(out / "scores.csv", ("image", "method", "auc_judd", "nss"), scores)
+    return ClassDataset(viewers, consistency, scores, skipped)

@@ -992,6 +992,11 @@ def _bubble_view_class() -> type:
             """Append the recording to the clicks CSV ``path`` (created when missing) and return its path."""
             return fixations.append_clicks(path, self.points(), image=image, viewer=viewer)
 
+        def keep_in_notebook(self, *, image: str) -> None:
+            """Display the recording as an output of this cell (:func:`course_lib.fixations.clicks_output`):
+            saved with the notebook, so a submitted notebook carries it to the class's data set."""
+            display(fixations.clicks_output(self.points(), image=image), raw=True)
+
         def _repr_mimebundle_(self, **kwargs: object) -> dict | None:
             bundle = super()._repr_mimebundle_(**kwargs)
             if isinstance(bundle, tuple):
@@ -1059,8 +1064,7 @@ def bubble_view(
     blur = check_positive(blur, name="blur")
     time_limit = check_positive(time_limit, name="time_limit")
     display_width = check_count(display_width, name="display_width")
-    softened = cv2.GaussianBlur(np.ascontiguousarray(picture, dtype=np.float32), (0, 0), blur,
-                                borderType=cv2.BORDER_REFLECT)
+    softened = fixations.bubble_view_image(picture, blur=blur)
     return _bubble_view_class()(
         sharp=_png_data_url(picture), blurred=_png_data_url(softened), image_width=int(picture.shape[1]),
         image_height=int(picture.shape[0]), radius=radius, time_limit=time_limit, display_width=display_width)

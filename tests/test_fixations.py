@@ -105,3 +105,67 @@ def test_the_recorder_widget_checks_what_the_browser_sends(tmp_path):
     for bad in ({"radius": 0}, {"blur": -1}, {"time_limit": float("nan")}, {"display_width": -5}):
         with pytest.raises(ValueError):
             widgets.bubble_view(np.zeros((30, 40, 3)), **bad)
+
+
+def _fake_class(root, rng):
+    """Five students who clicked near the astronaut's face (around x=260, y=150), one with a stray click,
+    one folder with no recording and a CSV that is not a clicks table."""
+    for number in range(5):
+        student = root / f"student{number}"
+        points = np.column_stack([rng.normal(260, 12, 8), rng.normal(150, 12, 8), np.arange(8) * 400.0])
+        if number == 4:
+            points = np.vstack([points, [[20, 500, 3500]]])
+        fixations.append_clicks(student / "fixations.csv", points, image="astronaut", viewer="me")
+        fixations.append_clicks(student / "notebooks" / "more.csv", [[10, 10, 5]], image="not-a-sample", viewer="me")
+    (root / "nobody").mkdir()
+    (root / "student0" / "grades.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+
+
+def test_a_class_data_set_from_five_students(tmp_path):
+    _fake_class(tmp_path / "submitted", np.random.default_rng(0))
+    report = fixations.class_dataset(tmp_path / "submitted", tmp_path / "out", methods=["lc", "spectral_residual"])
+    assert sorted(report.viewers.values()) == [f"viewer-{n:02d}" for n in range(1, 7)]
+    assert [report.viewers[f"student{n}"] for n in range(5)] != [f"viewer-{n:02d}" for n in range(1, 6)]  # not A-Z
+    pooled = fixations.read_clicks(tmp_path / "out" / "fixations.csv")
+    assert {c.viewer for c in pooled if c.image == "astronaut"} == {report.viewers[f"student{n}"] for n in range(5)}
+    assert "student" not in (tmp_path / "out" / "fixations.csv").read_text(encoding="utf-8")  # anonymised
+    (row,) = report.consistency
+    assert row["image"] == "astronaut" and row["viewers"] == 5 and row["clicks"] <= 41
+    assert row["inter_observer_auc"] > 0.95  # they all looked at the face
+    assert [s["method"] for s in report.scores] == ["lc", "spectral_residual"]
+    assert all(0 <= s["auc_judd"] <= 1 for s in report.scores)
+    assert report.skipped == ["image 'not-a-sample': not a course sample, so not scored"]
+    with open(tmp_path / "out" / "scores.csv", newline="", encoding="utf-8") as handle:
+        assert [r["method"] for r in csv.DictReader(handle)] == ["lc", "spectral_residual"]
+    named = fixations.class_dataset(tmp_path / "submitted", tmp_path / "named", keep_names=True, methods=["lc"])
+    assert named.viewers["student3"] == "student3"
+
+
+def test_the_command_line_prints_the_class_benchmark(tmp_path, capsys):
+    from course_lib import cli
+
+    _fake_class(tmp_path / "submitted", np.random.default_rng(1))
+    assert cli.main(["fixations", str(tmp_path / "submitted"), "--out", str(tmp_path / "out"), "--method", "lc"]) == 0
+    out = capsys.readouterr().out
+    assert "astronaut: 5 viewer(s)" in out and "inter-observer AUC 0.9" in out and "lc " in out
+    assert (tmp_path / "out" / "consistency.csv").is_file()
+
+
+def test_recordings_travel_in_the_notebook_and_reach_the_class_data_set(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    bundle = fixations.clicks_output([[260, 150, 10], [262, 148, 400]], image="astronaut")
+    cell = new_code_cell("recorder.keep_in_notebook(image='astronaut')",
+                         outputs=[new_output("display_data", data=bundle)])
+    hostile = new_code_cell("", outputs=[new_output("display_data", data={fixations.CLICKS_MIME: {
+        "image": "astronaut", "clicks": [[1, 2, "x"], [float("nan"), 1, 1], [3, 4, 5], "junk"]}})])
+    for student in ("ana", "ben"):
+        (tmp_path / "submitted" / student).mkdir(parents=True)
+        nbformat.write(new_notebook(cells=[cell, hostile]), tmp_path / "submitted" / student / "05.ipynb")
+    (tmp_path / "submitted" / "ben" / "broken.ipynb").write_text("{not json", encoding="utf-8")
+    found = fixations.notebook_clicks(tmp_path / "submitted" / "ana" / "05.ipynb")
+    assert [c.points.tolist() for c in found] == [[[260, 150, 10], [262, 148, 400]], [[3, 4, 5]]]
+    assert fixations.notebook_clicks(tmp_path / "submitted" / "ben" / "broken.ipynb") == []
+    report = fixations.class_dataset(tmp_path / "submitted", tmp_path / "out", methods=["lc"])
+    assert report.consistency[0]["viewers"] == 2 and report.consistency[0]["clicks"] == 6
