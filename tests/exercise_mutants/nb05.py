@@ -178,3 +178,67 @@ def my_auc_judd(saliency, fixations):
 ''',
     },
 }
+
+
+DENSITY = '''def my_fixation_density(clicks, shape, sigma):
+    points = np.asarray(clicks, dtype=np.float64).reshape(len(clicks), -1)
+    cols = np.floor(points[:, 0] + 0.5).astype(int)
+    rows = np.floor(points[:, 1] + 0.5).astype(int)
+    height, width = shape
+    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+    if not inside.any():
+        raise ValueError("no click lies inside the image")
+    fixated = np.zeros((height, width), dtype=np.float32)
+    fixated[rows[inside], cols[inside]] = 1.0
+    blurred = baselines.blur_map(fixated, sigma).astype(np.float64)
+    return blurred / blurred.sum()
+'''
+
+MUTANTS["nb05_fixation_density"] = {
+    "x taken as the row and y as the column": _variant(
+        DENSITY, ("cols = np.floor(points[:, 0] + 0.5)", "cols = np.floor(points[:, 1] + 0.5)"),
+        ("rows = np.floor(points[:, 1] + 0.5)", "rows = np.floor(points[:, 0] + 0.5)")),
+    "truncated to the pixel below instead of rounded": _variant(
+        DENSITY, ("cols = np.floor(points[:, 0] + 0.5)", "cols = np.floor(points[:, 0])"),
+        ("rows = np.floor(points[:, 1] + 0.5)", "rows = np.floor(points[:, 1])")),
+    "not divided by its sum": _variant(DENSITY, ("return blurred / blurred.sum()", "return blurred")),
+    "two clicks on one pixel counted twice": _variant(
+        DENSITY, ("fixated[rows[inside], cols[inside]] = 1.0", "np.add.at(fixated, (rows[inside], cols[inside]), 1.0)")),
+    "sigma given to cv2.GaussianBlur as the kernel size": _variant(
+        DENSITY, ("blurred = baselines.blur_map(fixated, sigma).astype(np.float64)",
+                  "size = 2 * int(sigma) + 1\n    blurred = cv2.GaussianBlur(fixated, (size, size), 0).astype(np.float64)")),
+    "zeros beyond the border (mass near the border lost)": _variant(
+        DENSITY, ("blurred = baselines.blur_map(fixated, sigma).astype(np.float64)",
+                  "blurred = cv2.GaussianBlur(fixated, (0, 0), sigma, borderType=cv2.BORDER_CONSTANT).astype(np.float64)")),
+    "clicks outside the image kept by clipping them to the border": _variant(
+        DENSITY, ("    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)\n",
+                  "    rows, cols = np.clip(rows, 0, height - 1), np.clip(cols, 0, width - 1)\n"
+                  "    inside = np.ones(len(rows), dtype=bool)\n")),
+}
+
+ALTERNATIVES["nb05_fixation_density"] = {
+    "scipy's Gaussian filter with mirrored borders, pixels marked in a loop": '''from scipy.ndimage import gaussian_filter
+
+def my_fixation_density(clicks, shape, sigma):
+    fixated = np.zeros(shape)
+    for x, y in np.asarray(clicks, dtype=float)[:, :2]:
+        row, col = int(np.floor(y + 0.5)), int(np.floor(x + 0.5))
+        if 0 <= row < shape[0] and 0 <= col < shape[1]:
+            fixated[row, col] = 1
+    if fixated.sum() == 0:
+        raise ValueError("every click is outside the image")
+    density = gaussian_filter(fixated, sigma, mode="mirror", truncate=3.0)
+    return density / density.sum()
+''',
+    "np.unique of the rounded pixels and cv2.GaussianBlur with sigma, reflected borders": '''def my_fixation_density(clicks, shape, sigma):
+    xy = np.floor(np.asarray(clicks, dtype=float)[:, :2] + 0.5).astype(int)
+    keep = (xy[:, 0] >= 0) & (xy[:, 0] < shape[1]) & (xy[:, 1] >= 0) & (xy[:, 1] < shape[0])
+    pixels = np.unique(xy[keep], axis=0)
+    if len(pixels) == 0:
+        raise ValueError("no click inside the image")
+    fixated = np.zeros(shape, np.float32)
+    fixated[pixels[:, 1], pixels[:, 0]] = 1
+    blurred = cv2.GaussianBlur(fixated, (0, 0), sigma).astype(float)
+    return blurred / blurred.sum()
+''',
+}
