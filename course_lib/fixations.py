@@ -37,8 +37,8 @@ from course_lib import metrics
 from course_lib._validation import check_choice, check_map, check_positive, check_shape
 
 __all__ = [
-    "CLICKS_MIME", "CLICK_COLUMNS", "ClassDataset", "Clicks", "append_clicks", "bubble_view_image", "class_dataset",
-    "clean_clicks",
+    "CENTRE_PRIOR", "CLICKS_MIME", "CLICK_COLUMNS", "ClassDataset", "Clicks", "append_clicks", "bubble_view_image",
+    "class_dataset", "clean_clicks", "clicks_map",
     "clicks_output", "inter_observer", "notebook_clicks", "read_clicks", "viewer_maps",
 ]
 
@@ -49,6 +49,9 @@ MAX_CLICKS = 10_000
 """Most clicks kept per image and viewer: a recording longer than this is not a person clicking."""
 
 _SCORES = {"auc_judd": metrics.auc_judd, "nss": metrics.nss}
+
+CENTRE_PRIOR = "centre prior"
+"""The name of the baseline row :func:`class_dataset` adds: a centre Gaussian of σ = a quarter of the shorter side."""
 
 CLICKS_MIME = "application/vnd.saliency-course.clicks+json"
 """The output type a recording is kept under in a notebook (:func:`clicks_output`): it travels with
@@ -266,6 +269,22 @@ def notebook_clicks(path: str | os.PathLike[str]) -> list[Clicks]:
     return found
 
 
+def clicks_map(points: npt.ArrayLike, shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
+    """Clicks (N, 2 or 3: ``x, y[, t_ms]``) as a binary (H, W) fixation map, by
+    :func:`course_lib.metrics.load_fixations`'s rule (rounded half up, each pixel once, outside dropped).
+
+    Examples
+    --------
+    >>> clicks_map([[1.0, 0.0, 5.0], [2.5, 1.5, 9.0], [9.0, 9.0, 12.0]], (3, 4)).astype(int).tolist()
+    [[0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]]
+    """
+    shape = check_shape(shape, name="shape")
+    rows = np.asarray(points, dtype=np.float64)
+    rows = rows.reshape(len(rows), -1) if rows.size else np.zeros((0, 2))
+    return metrics.load_fixations([("clicks", x, y) for x, y in rows[:, :2]], shapes={"clicks": shape},
+                                  out_of_bounds="drop")["clicks"]
+
+
 def viewer_maps(recordings: Iterable[Clicks], *, image: str,
                 shape: tuple[int, int]) -> dict[str, npt.NDArray[np.bool_]]:
     """One binary fixation map per viewer of ``image`` (:func:`course_lib.metrics.load_fixations`'s rule).
@@ -276,8 +295,7 @@ def viewer_maps(recordings: Iterable[Clicks], *, image: str,
     for recording in recordings:
         if recording.image != image or len(recording.points) == 0:
             continue
-        rows = [(image, x, y) for x, y, _ in recording.points]
-        found = metrics.load_fixations(rows, shapes={image: shape}, out_of_bounds="drop")[image]
+        found = clicks_map(recording.points, shape)
         maps[recording.viewer] = maps.get(recording.viewer, np.zeros(shape, dtype=bool)) | found
     return maps
 
@@ -400,8 +418,8 @@ def class_dataset(
       inter-observer AUC-Judd and NSS (:func:`inter_observer`, leave one
       viewer out): how well the others predict one viewer, the ceiling for a model;
     * ``scores.csv``: per image and method of :data:`course_lib.methods.METHODS`
-      (or ``methods``), the mean AUC-Judd and NSS of the method's map on each
-      viewer's fixations.
+      (or ``methods``), then the :data:`CENTRE_PRIOR` baseline, the mean
+      AUC-Judd and NSS of the map on each viewer's clicks.
 
     Only images the course can load by name (:func:`course_lib.images.load_image`:
     the samples) are scored; others are listed in ``skipped``.
@@ -442,7 +460,8 @@ def class_dataset(
     pooled: list[Clicks] = []
     for student in students:
         for path in sorted((source / student).rglob("*")):
-            if path.is_symlink() or not path.is_file():
+            hidden = any(part.startswith(".") for part in path.relative_to(source / student).parts)
+            if hidden or path.is_symlink() or not path.is_file():  # .ipynb_checkpoints: stale copies
                 continue
             if path.suffix == ".ipynb":
                 recordings = notebook_clicks(path)
@@ -482,8 +501,11 @@ def class_dataset(
                 found = inter_observer(maps, sigma=blur, metric=metric)
                 row[key] = float(np.mean(list(found.values()))) if found else ""
         consistency.append(row)
-        for name in chosen:
-            saliency = np.asarray(METHODS[name](image), dtype=np.float32)
+        candidates = {name: METHODS[name] for name in chosen}
+        # the map that never looks at the image (notebook 05, §4.2): what a model must beat
+        candidates[CENTRE_PRIOR] = lambda picture: metrics.centre_gaussian(picture.shape[:2], sigma=min(shape) / 4)
+        for name, method in candidates.items():
+            saliency = np.asarray(method(image), dtype=np.float32)
             if saliency.shape != shape:
                 import cv2
 

@@ -984,9 +984,7 @@ def _bubble_view_class() -> type:
 
         def fixation_map(self) -> np.ndarray:
             """The clicks as a binary (H, W) fixation map (:func:`course_lib.metrics.load_fixations`'s rule)."""
-            shape = (self.image_height, self.image_width)
-            rows = [("image", x, y) for x, y, _ in self.points()]
-            return metrics.load_fixations(rows, shapes={"image": shape})["image"]
+            return fixations.clicks_map(self.points(), (self.image_height, self.image_width))
 
         def save(self, path: str | os.PathLike[str], *, image: str, viewer: str = "me") -> Path:
             """Append the recording to the clicks CSV ``path`` (created when missing) and return its path."""

@@ -118,6 +118,8 @@ def _fake_class(root, rng):
         fixations.append_clicks(student / "fixations.csv", points, image="astronaut", viewer="me")
         fixations.append_clicks(student / "notebooks" / "more.csv", [[10, 10, 5]], image="not-a-sample", viewer="me")
     (root / "nobody").mkdir()
+    stale = root / "student1" / ".ipynb_checkpoints"  # a stale copy the notebook server keeps: never pooled
+    fixations.append_clicks(stale / "fixations-checkpoint.csv", [[400, 400, 1]], image="astronaut", viewer="me")
     (root / "student0" / "grades.csv").write_text("a,b\n1,2\n", encoding="utf-8")
 
 
@@ -129,14 +131,15 @@ def test_a_class_data_set_from_five_students(tmp_path):
     pooled = fixations.read_clicks(tmp_path / "out" / "fixations.csv")
     assert {c.viewer for c in pooled if c.image == "astronaut"} == {report.viewers[f"student{n}"] for n in range(5)}
     assert "student" not in (tmp_path / "out" / "fixations.csv").read_text(encoding="utf-8")  # anonymised
+    assert not any((c.points[:, :2] == [400, 400]).all(axis=1).any() for c in pooled)  # no checkpoint copy
     (row,) = report.consistency
     assert row["image"] == "astronaut" and row["viewers"] == 5 and row["clicks"] <= 41
     assert row["inter_observer_auc"] > 0.95  # they all looked at the face
-    assert [s["method"] for s in report.scores] == ["lc", "spectral_residual"]
+    assert [s["method"] for s in report.scores] == ["lc", "spectral_residual", "centre prior"]
     assert all(0 <= s["auc_judd"] <= 1 for s in report.scores)
     assert report.skipped == ["image 'not-a-sample': not a course sample, so not scored"]
     with open(tmp_path / "out" / "scores.csv", newline="", encoding="utf-8") as handle:
-        assert [r["method"] for r in csv.DictReader(handle)] == ["lc", "spectral_residual"]
+        assert [r["method"] for r in csv.DictReader(handle)] == ["lc", "spectral_residual", "centre prior"]
     named = fixations.class_dataset(tmp_path / "submitted", tmp_path / "named", keep_names=True, methods=["lc"])
     assert named.viewers["student3"] == "student3"
 
