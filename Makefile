@@ -90,10 +90,12 @@ student: install
 
 # Grade submitted notebooks: make grade SUBMISSIONS=path/to/submitted (one folder per student).
 # Writes $(GRADING)/gradebook.csv, feedback/, answers/ and the .results/ cache; keep manual
-# scores there too (manual_scores.csv).
+# scores there too (manual_scores.csv). One assignment: make grade NOTEBOOKS="00 05" (numbers
+# or names; the gradebook, totals and pages then cover those notebooks alone).
 SUBMISSIONS ?= submitted
+NOTEBOOKS ?=
 grade: install
-	$(VENV)/bin/saliency-course grade $(SUBMISSIONS) --out $(GRADING)/gradebook.csv
+	$(VENV)/bin/saliency-course grade $(SUBMISSIONS) --out $(GRADING)/gradebook.csv $(NOTEBOOKS:%=--notebook %)
 
 # Removes what make can rebuild: the venvs, caches, build/. Never $(GRADING)/ nor submitted/.
 clean:

@@ -21,7 +21,17 @@ Tables printed:
 3. a term of 300 students x every course notebook (11, the issue's "10"
    plus 05b) projected from the measured seconds per notebook (one run of
    each, sandbox on), for 2, 16 and 64 worker cores, assuming the cores run independent
-   notebooks (the scheduler's cost per task is milliseconds).
+   notebooks (the scheduler's cost per task is milliseconds);
+4. one assignment as ``saliency-course grade`` runs it (``--assignment``
+   alone: ``--only-assignment``): ``--students`` students x notebooks 00 and
+   05, the instructor notebooks as submissions, graded from scratch with
+   ``scheduler=None`` and with ``scheduler="local"`` (the cluster started and
+   closed inside each run, as ``grade`` does), every core a worker, the
+   sandbox as ``--sandbox auto`` picks, interleaved, ``--repeat`` times:
+   medians and their ratio, and apart the local cluster's fixed cost per run
+   (start, then one no-op task per worker that imports the grader, as a
+   worker's first notebook does, then close).  The load average is printed:
+   on a shared machine the ratio moves with it.
 """
 
 from __future__ import annotations
@@ -76,6 +86,68 @@ def _nbclient_alone(submissions: Path, timeout: float) -> float:
     return time.perf_counter() - start
 
 
+def _cluster_fixed_cost(workers: int) -> float:
+    """Seconds from starting the grader's local cluster to each worker having imported the grader, and closed."""
+    from distributed import Client
+
+    from course_lib.classroom.cluster import local_cluster
+
+    def warm() -> str:
+        import course_lib.classroom.submissions  # what a worker imports for its first grade_job
+
+        return course_lib.classroom.submissions.__name__
+
+    start = time.perf_counter()
+    cluster = local_cluster(workers)
+    try:
+        with Client(cluster) as client:
+            client.wait_for_workers(workers)
+            client.run(warm)  # on every worker
+    finally:
+        cluster.close()
+    return time.perf_counter() - start
+
+
+def _assignment(root: Path, students: int, repeat: int, timeout: float) -> None:
+    """Table 4: one assignment (00 and 05) graded without Dask and on the local cluster, as ``grade`` runs it."""
+    names = ("00_what_is_saliency.ipynb", "05_fast_baselines_and_evaluation.ipynb")
+    source_dir, submissions = root / "source", root / "submitted"
+    for name in names:
+        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+        nbformat.write(nb, _mkdir(source_dir) / name)
+        for number in range(students):
+            nbformat.write(nb, _mkdir(submissions / f"student{number:02d}") / name)
+    workers = os.cpu_count() or 1
+    load_before = os.getloadavg()
+    times: dict[str, list[float]] = {"none": [], "local": [], "fixed": []}
+    for _ in range(repeat):  # interleaved, so that a change of the machine's load falls on both
+        times["none"].append(_grade(source_dir, submissions, workers=workers, scheduler=None, sandbox="auto",
+                                    timeout=timeout))
+        times["local"].append(_grade(source_dir, submissions, workers=workers, scheduler="local", sandbox="auto",
+                                     timeout=timeout))
+        times["fixed"].append(_cluster_fixed_cost(workers))
+    none, local, fixed = (statistics.median(times[key]) for key in ("none", "local", "fixed"))
+    count = students * len(names)
+    print(f"\n4. one assignment as `grade` runs it: {students} students x notebooks 00 and 05 ({count} notebooks "
+          f"from scratch), {workers} workers, --sandbox auto")
+    print(f"   median of {repeat} interleaved runs; runs in seconds: "
+          + "; ".join(f"{key} {', '.join(f'{value:.1f}' for value in values)}" for key, values in times.items()))
+    print(f"{'scheduler':44s} {'wall s':>7s} {'s/notebook':>11s} {'vs none':>8s}")
+    print(f"{'none (kernels run from the grading process)':44s} {none:7.1f} {none / count:11.2f} {1:8.2f}")
+    print(f"{'local (a Dask cluster started for the run)':44s} {local:7.1f} {local / count:11.2f} {local / none:8.2f}")
+    print(f"{'  its fixed cost: start, workers import, close':44s} {fixed:7.1f}")
+    print(f"{'  local less that fixed cost':44s} {local - fixed:7.1f} {(local - fixed) / count:11.2f} "
+          f"{(local - fixed) / none:8.2f}")
+    load_after = os.getloadavg()
+    print(f"load average (1, 5, 15 min): {', '.join(f'{v:.2f}' for v in load_before)} before, "
+          f"{', '.join(f'{v:.2f}' for v in load_after)} after, on {os.cpu_count()} cores")
+
+
+def _mkdir(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=4, help="fake students per notebook (default: 4)")
@@ -84,11 +156,17 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per cell (default: 300)")
     parser.add_argument("--skip-term", action="store_true", help="skip table 3 (one run of every notebook)")
     parser.add_argument("--only-term", action="store_true", help="table 3 alone")
+    parser.add_argument("--only-assignment", action="store_true",
+                        help="table 4 alone: one assignment without Dask and on the local cluster")
     args = parser.parse_args()
     sandbox_note = sandboxes.resolve("auto")[1]
     sandbox_on = "bwrap" if not sandboxes.bwrap_problem() else "none"
 
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        if args.only_assignment:
+            _assignment(Path(tmp) / "assignment", args.students, args.repeat, args.timeout)
+            print(f"\n{os.cpu_count()} CPU cores seen; {sandbox_note}")
+            return
         if not args.only_term:
             cases = {label: _case(Path(tmp) / label, name, args.students)
                      for label, name in (("00", "00_what_is_saliency.ipynb"), ("heavy", args.heavy))}
@@ -150,6 +228,9 @@ def main() -> None:
             print(f"{'worker cores':>12s} {'projected wall time':>20s}")
             for cores in (2, 16, 64):
                 print(f"{cores:12d} {total / cores / 3600:17.2f} h")
+
+        if not args.only_term:
+            _assignment(Path(tmp) / "assignment", args.students, args.repeat, args.timeout)
 
     print(f"\n{os.cpu_count()} CPU cores seen; {sandbox_note}")
 

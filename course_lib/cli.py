@@ -2,7 +2,9 @@
 
 ``saliency-course map IMAGE --method lc -o out.png`` writes a saliency map of
 an image file or sample as an 8-bit grey PNG.  Methods are looked up in
-:data:`course_lib.methods.METHODS` (re-exported here as ``METHODS``).
+:data:`course_lib.methods.METHODS` (re-exported here as ``METHODS``).  An
+image file is decoded only when its header declares at most
+:data:`MAX_MAP_PIXELS`.
 
 ``saliency-course init DIR [--force]`` copies the course notebooks and the
 app notebook into DIR (:mod:`course_lib.course_files`), keeping any that were
@@ -13,18 +15,28 @@ versions of the notebooks and ``saliency-course grade SUBMISSIONS [--out
 gradebook.csv] [--timeout S]`` grades submitted notebooks and ``saliency-course
 similarity SUBMISSIONS [--out DIR]`` reports solutions that look copied and
 ``saliency-course collect ZIP --out submitted [--lms canvas|moodle]`` imports
-an LMS's bulk download into the folder ``grade`` reads; they call
-:mod:`course_lib.classroom`, imported only when used.  Their source notebooks
-are ``./notebooks`` when it exists (a clone), else the ones installed with
-the package.
+an LMS's bulk download into the folder ``grade`` reads and ``saliency-course
+export --lms canvas|moodle --roster EXPORT.csv --out import.csv`` fills the
+LMS's gradebook export with the totals and ``saliency-course
+progress [NOTEBOOK...] [--folder DIR]`` checks a learner's own notebooks; they
+call :mod:`course_lib.classroom`, imported only when used.  Their source
+notebooks are ``./notebooks`` when it exists (a clone), else the ones
+installed with the package.
+
+Errors name the flag or positional argument the user typed (``--out``,
+``SUBMISSIONS``), not the library's parameter: :data:`FLAGS` maps one to the
+other in the message of a ``ValueError`` or ``TypeError`` the library raises.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import re
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -33,7 +45,54 @@ import course_lib
 # cli.resolve_method keep working.
 from course_lib.methods import METHODS, resolve_method
 
-__all__ = ["METHODS", "main", "resolve_method"]
+__all__ = ["FLAGS", "MAX_MAP_PIXELS", "METHODS", "main", "resolve_method"]
+
+MAX_MAP_PIXELS = 50_000_000
+"""Most pixels (width x height) ``map`` decodes: 50 megapixels, about 600 MiB as the float32 RGB the
+methods take.  The size is read from the file's header before any decoding, so a small file declaring a
+huge image (a 389 KB PNG of 20000 x 20000 zeros) is refused without allocating it."""
+
+FLAGS = {
+    "src": "IMAGE", "directory": "DIR", "submissions_dir": "SUBMISSIONS", "archive": "ZIP",
+    "source_dir": "--source", "src_dir": "--source", "out_csv": "--out", "out_dir": "--out", "out": "--out",
+    "feedback_dir": "--feedback", "notebooks": "--notebook", "folder": "--folder", "timeout": "--timeout",
+    "max_output_bytes": "--max-output-bytes", "workers": "--workers", "manual_scores": "--manual-scores",
+    "scheduler": "--scheduler", "sandbox": "--sandbox", "seed": "--seed", "extra_tests": "--extra-tests",
+    "threshold": "--threshold", "top": "--top", "lms": "--lms", "force": "--force",
+}
+"""The library's parameter -> the flag or positional argument that sets it, named in the command line's errors.
+``memory`` is not here: the library counts bytes and ``--memory`` GiB, so ``grade`` checks it itself."""
+
+_POSITIONALS = {"image": "IMAGE", "directory": "DIR", "submissions": "SUBMISSIONS", "archive": "ZIP",
+                "notebooks": "NOTEBOOK"}
+"""The parsed arguments that are positional (the rest are ``--dest-with-dashes``), for errors about their paths."""
+
+
+def _check_declared_size(image: str) -> None:
+    """Refuse an image file whose header declares more than :data:`MAX_MAP_PIXELS`, before decoding it.
+
+    Pillow's ``Image.open`` reads the header only (OpenCV cannot).  A file
+    Pillow does not recognise (OpenEXR, Radiance HDR) is left to OpenCV and
+    its own limit of 2**30 pixels.
+    """
+    if not Path(image).is_file():
+        return  # a sample name, or no file: load_image says which
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
+    # Pillow's decompression-bomb check refuses sizes above twice its limit with a pixel count only; it is
+    # lifted while the header is read (this command runs one thread) so that the error can give width x height
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        with Image.open(image) as opened:
+            width, height = opened.size
+    except OSError:  # UnidentifiedImageError is one
+        return
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+    if width * height > MAX_MAP_PIXELS:
+        raise ValueError(f"IMAGE {image!r} declares {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), "
+                         f"more than the {MAX_MAP_PIXELS / 1e6:.0f} megapixels that map decodes: scale it down first")
 
 
 def _map_command(args: argparse.Namespace) -> int:
@@ -41,6 +100,7 @@ def _map_command(args: argparse.Namespace) -> int:
 
     from course_lib import images
 
+    _check_declared_size(args.image)
     image = images.load_image(args.image)
     saliency = resolve_method(args.method)(image)
     if saliency.shape != image.shape[:2]:
@@ -102,14 +162,18 @@ def _student_command(args: argparse.Namespace) -> int:
 
 
 def _grade_command(args: argparse.Namespace) -> int:
-    import os
-
     from course_lib.classroom import grade_submissions
     from course_lib.classroom.term import ENVIRONMENT_VARIABLE
 
     seed = args.seed if args.seed is not None else (os.environ.get(ENVIRONMENT_VARIABLE) or None)
     if seed is not None and not seed.strip():
         raise ValueError("--seed must not be empty: choose a secret for the term (any text)")
+    # checked here, in the flags' own terms: the library counts memory in bytes and takes None, not 'none'
+    if not (math.isfinite(args.memory) and args.memory >= 0.125):
+        raise ValueError(f"--memory must be at least 0.125 (GiB, that is 128 MiB), got {args.memory:g}")
+    if args.scheduler not in ("local", "none") and "://" not in args.scheduler:
+        raise ValueError(f"--scheduler must be 'local', 'none' or an address like tcp://host:8786, "
+                         f"got {args.scheduler!r}")
     feedback = args.feedback or str(Path(args.out).parent / "feedback")
     grades = grade_submissions(
         args.submissions, source_dir=_source_folder(args.source), out_csv=args.out, timeout=args.timeout,
@@ -133,10 +197,25 @@ def _grade_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_lists(sections: Sequence[tuple[Sequence[Any], str, Callable[[Any], str]]]) -> None:
+    """Each non-empty ``(rows, title, line)``: "N title:", then one indented line per row."""
+    for rows, title, line in sections:
+        if rows:
+            print(f"{len(rows)} {title}:")
+            for row in rows:
+                print(f"  {line(row)}")
+
+
 def _collect_command(args: argparse.Namespace) -> int:
     from course_lib.classroom.collect import LATE_NAME, collect_submissions
 
-    report = collect_submissions(args.archive, args.out, lms=args.lms, force=args.force)
+    names = None
+    if args.source is not None:  # the names to restore are those of these source notebooks
+        folder = Path(args.source)
+        if not folder.is_dir():
+            raise ValueError(f"--source must be a folder of notebooks, got {args.source!r}")
+        names = sorted(path.name for path in folder.glob("*.ipynb"))
+    report = collect_submissions(args.archive, args.out, lms=args.lms, force=args.force, notebooks=names)
     students = {student for student, _, _ in report.copied + report.unchanged + report.skipped}
     late = (f"{len(report.late)} submitted late" if report.lms == "canvas"
             else "Moodle's download does not say which were late")
@@ -150,11 +229,30 @@ def _collect_command(args: argparse.Namespace) -> int:
         (report.superseded, "earlier submission(s) not collected", lambda row: f"{row[0]}: {row[1]} is later"),
         (report.unmatched, "file(s) not collected", lambda row: f"{row[0]}: {row[1]}"),
     ]
-    for rows, title, line in sections:
-        if rows:
-            print(f"{len(rows)} {title}:")
-            for row in rows:
-                print(f"  {line(row)}")
+    _print_lists(sections)
+    return 0
+
+
+def _progress_command(args: argparse.Namespace) -> int:
+    from course_lib.classroom.progress import progress
+
+    progress(*args.notebooks, folder=args.folder, timeout=args.timeout, use_cache=not args.no_cache)
+    return 0
+
+
+def _export_command(args: argparse.Namespace) -> int:
+    from course_lib.classroom.export import export_grades
+
+    report = export_grades(args.gradebook, args.roster, args.out, lms=args.lms, assignment=args.assignment)
+    new = f" (a new column: {report.lms.capitalize()} creates it on import)" if report.created else ""
+    print(f"wrote {args.out}: {len(report.written)} student(s) in column {report.column!r}{new}")
+    sections = [
+        (report.unmatched_students, f"student(s) of {args.gradebook} not written",
+         lambda row: f"{row[0]}: {row[1]}"),
+        (report.unmatched_roster, f"student(s) of {args.roster} with no grade (not written)", str),
+        (report.pending, "student(s) written with written answers not scored yet (their total will rise)", str),
+    ]
+    _print_lists(sections)
     return 0
 
 
@@ -166,6 +264,24 @@ def _similarity_command(args: argparse.Namespace) -> int:
     pairs = sum(m.student_b != REFERENCE for m in matches)
     print(f"wrote {Path(args.out) / 'similarity.csv'} ({pairs} pair(s) of students scoring >= {args.threshold:g}, "
           f"{len(matches) - pairs} row(s) against the reference) and {Path(args.out) / 'similarity.html'}")
+    return 0
+
+
+def _fixations_command(args: argparse.Namespace) -> int:
+    from course_lib.fixations import class_dataset
+
+    report = class_dataset(args.submissions, args.out, sigma=args.sigma, keep_names=args.names,
+                           methods=args.method)
+    print(f"{len(report.viewers)} student folder(s) -> {args.out}/fixations.csv, consistency.csv, scores.csv")
+    for row in report.consistency:
+        ceiling = row["inter_observer_auc"]
+        print(f"{row['image']}: {row['viewers']} viewer(s), {row['clicks']} fixated pixel(s), inter-observer AUC "
+              + (f"{ceiling:.3f}" if isinstance(ceiling, float) else "n/a (fewer than two viewers)"))
+        for score in (s for s in report.scores if s["image"] == row["image"]):
+            if isinstance(score["auc_judd"], float):
+                print(f"  {score['method']:<26} AUC-Judd {score['auc_judd']:.3f}  NSS {score['nss']:.2f}")
+    for line in report.skipped:
+        print(f"skipped {line}")
     return 0
 
 
@@ -234,7 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade_parser.add_argument("--feedback", default=None,
                               help="folder for the HTML feedback pages (default: feedback/ beside --out)")
     grade_parser.add_argument("--notebook", action="append", default=None, metavar="NAME",
-                              help="grade only this source notebook (repeatable; default: all with tests)")
+                              help="grade only this source notebook, by number (00, 05b) or file name "
+                                   "(repeatable; default: all with tests); the gradebook, totals and pages "
+                                   "then cover these alone")
     grade_parser.add_argument("--workers", type=int, default=None,
                               help="notebooks run at once, one worker process and kernel each "
                                    "(default: the number of cores)")
@@ -278,7 +396,32 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="the LMS that made ZIP (default: recognised from the file names)")
     collect_parser.add_argument("--force", action="store_true",
                                 help="overwrite notebooks in --out that differ from the download's")
+    collect_parser.add_argument("--source", default=None,
+                                help="folder of source notebooks whose names are restored (default: the course's)")
     collect_parser.set_defaults(run=_collect_command)
+
+    export_parser = commands.add_parser(
+        "export", help="write the grades as a CSV the LMS imports, from the LMS's own gradebook export",
+        description="Fill the LMS's gradebook export (--roster) with each student's total from "
+                    "gradebook_by_student.csv and write it to --out, ready for the LMS's grade import: the "
+                    "columns that identify students, Canvas's Points Possible row, and one grade column "
+                    "(--assignment, or a new 'saliency-course' column). Students are matched by the Canvas "
+                    "user id that ends the folder name (Canvas) or by name, email address or username "
+                    "(Moodle); those matched by nothing are listed and never written.",
+    )
+    export_parser.add_argument("--lms", required=True, choices=["canvas", "moodle"],
+                               help="the LMS that made --roster")
+    export_parser.add_argument("--roster", required=True, metavar="EXPORT.csv",
+                               help="the LMS's gradebook export (Canvas: Grades > Export; Moodle: Grades > "
+                                    "Export > Plain text file)")
+    export_parser.add_argument("--gradebook", default="grading/gradebook_by_student.csv", metavar="CSV",
+                               help="the grader's per-student table (default: grading/gradebook_by_student.csv)")
+    export_parser.add_argument("--assignment", default=None, metavar="NAME",
+                               help="the grade column to fill: its name or a part of it (default: the column "
+                                    "named saliency-course, created when the export has none)")
+    export_parser.add_argument("--out", required=True, metavar="CSV", help="the CSV to import into the LMS")
+    export_parser.set_defaults(run=_export_command, flags={
+        "gradebook_by_student": "--gradebook", "roster": "--roster", "assignment": "--assignment"})
 
     similarity_parser = commands.add_parser(
         "similarity", help="report solutions and written answers that look copied",
@@ -297,7 +440,78 @@ def build_parser() -> argparse.ArgumentParser:
     similarity_parser.add_argument("--top", type=int, default=50,
                                    help="matches shown side by side per section of the HTML page (default: 50)")
     similarity_parser.set_defaults(run=_similarity_command)
+
+    progress_parser = commands.add_parser(
+        "progress", help="check which exercises of your notebooks pass (a learner's self-check)",
+        description="Run your notebooks headless in fresh kernels, each with the tests it holds (the "
+                    "instructor's hidden tests may still find something), and print which exercises pass. "
+                    "The notebooks are checked as saved on disk: save them first. Only notebooks changed "
+                    "since the last check run again (the cache is .course_progress.json in --folder).",
+    )
+    progress_parser.add_argument("notebooks", metavar="NOTEBOOK", nargs="*",
+                                 help="a notebook's number (00, 05b), name or file (default: every notebook "
+                                      "of --folder)")
+    progress_parser.add_argument("--folder", default=".", metavar="DIR",
+                                 help="folder of your notebooks (default: the current folder)")
+    progress_parser.add_argument("--timeout", type=float, default=120.0,
+                                 help="seconds one cell may run (default: 120)")
+    progress_parser.add_argument("--no-cache", action="store_true",
+                                 help="run every notebook again, changed or not")
+    progress_parser.set_defaults(run=_progress_command, flags={"notebooks": "NOTEBOOK"})
+
+    fixations_parser = commands.add_parser(
+        "fixations", help="gather the class's BubbleView clicks into one data set and score the methods on it",
+        description="Pool the BubbleView recordings of each student folder of SUBMISSIONS (kept in the outputs of "
+                    "the submitted notebooks, and any clicks CSV: image, viewer, x, y, t_ms), anonymised, into "
+                    "OUT/fixations.csv; write OUT/consistency.csv (per image: viewers and the leave-one-out "
+                    "inter-observer AUC-Judd and NSS) and OUT/scores.csv (per image, method and the centre prior: "
+                    "AUC-Judd and NSS on each viewer's clicks, averaged).",
+    )
+    fixations_parser.add_argument("submissions", metavar="SUBMISSIONS", help="folder with one subfolder per student")
+    fixations_parser.add_argument("--out", default="fixations", help="output folder (default: fixations)")
+    fixations_parser.add_argument("--sigma", type=float, default=None,
+                                  help="blur of the pooled clicks in pixels (default: 1/16 of the image's shorter side)")
+    fixations_parser.add_argument("--names", action="store_true",
+                                  help="keep the student folder names instead of viewer-01, viewer-02, ...")
+    fixations_parser.add_argument("--method", action="append", default=None, choices=sorted(METHODS),
+                                  help="score only this method (repeatable; default: all)")
+    fixations_parser.set_defaults(run=_fixations_command)
     return parser
+
+
+def _name_flags(message: str, flags: dict[str, str]) -> str:
+    """``message`` with the library's parameter names written as the command line's flags.
+
+    A name with an underscore (``out_csv``) is no English word: it is
+    replaced wherever it stands outside a path or a quote.  A plain one
+    (``out``, ``timeout``) only where the message opens with it, as the
+    library's messages do.  ``name (--flag)``, as some messages already
+    say, becomes the flag alone.
+    """
+    named = r"(?: \((?:--[a-z-]+|[A-Z]+)\))?"
+
+    def flag(found: re.Match[str]) -> str:
+        return flags.get(found[1], found[0])
+
+    message = re.sub(rf"(?<![\w/\\.'\"-])([a-z]+_[a-z_]+)\b{named}", flag, message)
+    return re.sub(rf"^([a-z]+)\b{named}(?=[\s:=,]|$)", flag, message)
+
+
+def _path_flag(error: OSError, args: argparse.Namespace) -> str:
+    """``error`` as ``--feedback 'grading/feedback': File exists`` when its file is a path the user gave, is
+    inside it, or is beside a file the user gave (``--out grading/gradebook.csv``: ``grading/.results``)."""
+    if error.filename is None:
+        return str(error)
+    failed = Path(os.fsdecode(error.filename)).absolute()
+    for dest, value in vars(args).items():
+        if not isinstance(value, str) or not value or dest == "seed":  # the term's secret is never printed
+            continue
+        given = Path(value).absolute()
+        folders = {given} | ({given.parent} - {Path.cwd()} if given.suffix else set())
+        if failed in folders or folders & set(failed.parents):
+            where = "" if failed == given else f" ({os.fsdecode(error.filename)})"
+            return f"{_POSITIONALS.get(dest, '--' + dest.replace('_', '-'))} {value!r}: {error.strerror}{where}"
+    return str(error)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -307,7 +521,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except (ValueError, TypeError, OSError) as error:
-        print(f"saliency-course: error: {error}", file=sys.stderr)
+        flags = {**FLAGS, **getattr(args, "flags", {})}
+        message = _path_flag(error, args) if isinstance(error, OSError) else _name_flags(str(error), flags)
+        print(f"saliency-course: error: {message}", file=sys.stderr)
         return 1
 
 

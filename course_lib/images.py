@@ -270,7 +270,10 @@ def _load_named(src: str | os.PathLike) -> np.ndarray:
     # np.fromfile + imdecode rather than cv2.imread: imread silently returns
     # None on failure and cannot read non-ASCII paths on every platform.
     raw = np.fromfile(path, dtype=np.uint8)
-    decoded = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED) if raw.size else None
+    try:
+        decoded = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED) if raw.size else None
+    except cv2.error as error:  # e.g. a header declaring more than OpenCV's 2**30 pixels
+        raise ValueError(f"src {str(path)!r} could not be read as an image (OpenCV: {error.err})") from None
     if decoded is None:
         raise ValueError(f"src {str(path)!r} could not be read as an image")
     if decoded.ndim == 3:

@@ -343,7 +343,7 @@ def test_cli_similarity(tmp_path: Path, six: tuple[Path, list[similarity.Match]]
     assert (tmp_path / "rep" / "similarity.csv").is_file()
     assert "similarity.csv" in capsys.readouterr().out
     assert cli.main(["similarity", str(tmp_path / "missing"), "--out", str(tmp_path / "rep")]) == 1
-    assert "submissions_dir must be an existing folder" in capsys.readouterr().err
+    assert "SUBMISSIONS must be an existing folder" in capsys.readouterr().err
 
 
 # --- 300 generated students x 35 exercises: prints the time, asserts only what it found -----------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -208,3 +209,198 @@ def test_student_outside_a_clone_builds_from_the_installed_notebooks(tmp_path, m
     assert f"wrote {count} student notebook(s) to student" in capsys.readouterr().out
     assert sorted(p.name for p in (tmp_path / "student").glob("*.ipynb")) == [
         p.name for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+
+
+# --------------------------------------------------------------------------
+# map: the image's declared size is checked before anything is decoded
+# --------------------------------------------------------------------------
+def _png_header(width: int, height: int) -> bytes:
+    """A tiny PNG whose IHDR declares ``width`` x ``height`` grey pixels (its IDAT holds a few bytes)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+            + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("side", [20000, 40000])
+def test_map_refuses_a_declared_size_above_the_cap_before_decoding(tmp_path, monkeypatch, capsys, side):
+    import tracemalloc
+
+    from course_lib import images
+
+    forged = tmp_path / "forged.png"
+    forged.write_bytes(_png_header(side, side))
+    assert forged.stat().st_size < 200
+
+    def decoded(*args, **kwargs):
+        raise AssertionError("the image was decoded")
+
+    monkeypatch.setattr(cv2, "imdecode", decoded)
+    monkeypatch.setattr(images, "load_image", decoded)
+    tracemalloc.start()
+    try:
+        assert cli.main(["map", str(forged), "-o", str(tmp_path / "out.png")]) == 1
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 2**20  # numpy's buffers are traced: no 400-megapixel array was made
+    err = capsys.readouterr().err
+    assert err == (f"saliency-course: error: IMAGE {str(forged)!r} declares {side}x{side} pixels "
+                   f"({side * side // 10**6} megapixels), more than the 50 megapixels that map decodes: "
+                   "scale it down first\n")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_map_cap_lets_sizes_up_to_the_limit_through_and_leaves_pillow_s_own_limit_alone(tmp_path):
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
+    at_cap = tmp_path / "at_cap.png"
+    at_cap.write_bytes(_png_header(10000, cli.MAX_MAP_PIXELS // 10000))
+    cli._check_declared_size(str(at_cap))  # not refused here (decoding then says the data are short)
+    (tmp_path / "not_an_image.png").write_text("hello")
+    cli._check_declared_size(str(tmp_path / "not_an_image.png"))  # left to load_image, which says so
+    cli._check_declared_size("astronaut")  # a sample
+    with pytest.raises(ValueError, match="declares 10000x5001 pixels"):
+        (tmp_path / "over.png").write_bytes(_png_header(10000, cli.MAX_MAP_PIXELS // 10000 + 1))
+        cli._check_declared_size(str(tmp_path / "over.png"))
+    assert Image.MAX_IMAGE_PIXELS == limit
+
+
+def test_map_of_a_real_image_file_still_works(tmp_path):
+    image = tmp_path / "small.png"
+    cv2.imwrite(str(image), np.full((40, 60, 3), 128, np.uint8))
+    assert cli.main(["map", str(image), "-o", str(tmp_path / "out.png")]) == 0
+    assert cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED).shape == (40, 60)
+
+
+def test_load_image_turns_opencv_s_own_refusal_into_a_value_error(tmp_path):
+    from course_lib import images
+
+    forged = tmp_path / "huge.png"
+    forged.write_bytes(_png_header(40000, 40000))  # above OpenCV's 2**30 pixels: cv2.error before
+    with pytest.raises(ValueError, match="could not be read as an image"):
+        images.load_image(forged)
+
+
+# --------------------------------------------------------------------------
+# Every sub-command's errors name the flag the user typed, not a Python parameter
+# --------------------------------------------------------------------------
+_META = {"locked": True, "schema_version": 3, "solution": False, "task": False, "grade": True,
+         "grade_id": "t1", "points": 1}
+
+
+@pytest.fixture
+def folders(tmp_path, monkeypatch):
+    """A tiny source folder (one notebook with a test), a submissions folder, a plain file; cwd is tmp_path."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    nbformat.write(new_notebook(cells=[new_code_cell("assert True", metadata={"nbgrader": _META})]),
+                   tmp_path / "src" / "00_a.ipynb")
+    (tmp_path / "sub" / "alice").mkdir(parents=True)
+    (tmp_path / "afile").write_text("x")
+    return tmp_path
+
+
+GRADE = ["grade", "sub", "--source", "src", "--scheduler", "none", "--sandbox", "none"]
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["map", "nope.png"], "IMAGE 'nope.png' is neither a sample name"),
+    (["student", "--source", "nope", "--out", "x"], "--source must be a folder of notebooks, got 'nope'"),
+    (["student", "--source", "src", "--out", "src"], "--out must differ from --source (it would overwrite"),
+    (["grade", "nope", "--source", "src"], "SUBMISSIONS must be an existing folder, got 'nope'"),
+    ([*GRADE, "--out", "g.txt"], "--out must end in .csv, got 'g.txt'"),
+    ([*GRADE, "--timeout", "-1"], "--timeout must be > 0, got -1.0"),
+    ([*GRADE, "--max-output-bytes", "0"], "--max-output-bytes must be > 0, got 0"),
+    ([*GRADE, "--workers", "0"], "--workers must be an integer >= 1, got 0"),
+    ([*GRADE, "--memory", "0.1"], "--memory must be at least 0.125 (GiB, that is 128 MiB), got 0.1"),
+    ([*GRADE, "--memory", "nan"], "--memory must be at least 0.125 (GiB, that is 128 MiB), got nan"),
+    ([*GRADE, "--memory", "inf"], "--memory must be at least 0.125 (GiB, that is 128 MiB), got inf"),
+    ([*GRADE[:-4], "--scheduler", "foo"], "--scheduler must be 'local', 'none' or an address like tcp://"),
+    (["grade", "sub", "--source", "nope"], "--source must be an existing folder, got 'nope'"),
+    ([*GRADE, "--manual-scores", "nope.csv"], "--manual-scores must be an existing CSV file, got 'nope.csv'"),
+    ([*GRADE, "--notebook", "99"], "--notebook '99' names no notebook; give a number such as '00' or '05b', or "
+                                   "a name, of ['00_a.ipynb']"),
+    ([*GRADE, "--extra-tests", "nope"], "--extra-tests must be a folder, got 'nope'"),
+    ([*GRADE, "--feedback", "afile"], "--feedback must be a folder (created when missing), but 'afile' is a file"),
+    ([*GRADE, "--feedback", "afile/f"], "--feedback must be a folder (created when missing), but 'afile' is a file"),
+    ([*GRADE, "--out", "afile/g.csv"], "--out must be in a folder (created when missing), but 'afile' is a file"),
+    (["collect", "nope.zip"], "ZIP must be an LMS download (a .zip file or the folder it was extracted to)"),
+    (["collect", "afile"], "ZIP 'afile' is not a zip file"),
+    (["similarity", "nope"], "SUBMISSIONS must be an existing folder, got 'nope'"),
+    (["similarity", "sub", "--source", "src", "--threshold", "2"], "--threshold must be a number in [0, 1], got 2.0"),
+    (["similarity", "sub", "--source", "src", "--top", "-1"], "--top must be an integer >= 0, got -1"),
+    (["similarity", "sub", "--source", "src", "--out", "afile"], "--out 'afile': File exists"),
+    (["progress", "--folder", "nope"], "--folder must be an existing folder, got 'nope'"),
+    (["progress", "99", "--folder", "src"], "NOTEBOOK '99' names no notebook"),
+    (["progress", "0", "--folder", "src", "--timeout", "0"], "--timeout must be > 0, got 0.0"),
+    (["progress", "afile"], "NOTEBOOK must be a notebook (.ipynb) or a folder, got 'afile'"),
+])
+def test_errors_name_the_flag_not_the_python_parameter(folders, capsys, argv, expected):
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("saliency-course: error: ") and expected in err
+    named = [name for name in cli.FLAGS if re.search(rf"(?<![\w-]){name}(?![\w-])", err.split(": ", 1)[1])
+             and "_" in name]
+    assert not named, f"{err!r} names Python parameters {named}"
+
+
+def test_name_flags_rewrites_only_parameter_names():
+    flags = {**cli.FLAGS, "notebooks": "NOTEBOOK"}
+    assert cli._name_flags("out (--out) must be a folder", flags) == "--out must be a folder"
+    assert cli._name_flags("manual_scores line 3: points must be a number", flags) == (
+        "--manual-scores line 3: points must be a number")
+    assert cli._name_flags("out_dir must differ from src_dir (it would overwrite)", flags) == (
+        "--out must differ from --source (it would overwrite)")
+    # a plain word is a parameter only where the message opens with it; paths and quotes are left alone
+    assert cli._name_flags("the top of the timeout", flags) == "the top of the timeout"
+    assert cli._name_flags("cannot read '/data/source_dir/out_csv.ipynb'", flags) == (
+        "cannot read '/data/source_dir/out_csv.ipynb'")
+    assert cli._name_flags("notebooks '9' names no notebook", flags) == "NOTEBOOK '9' names no notebook"
+
+
+def test_errors_about_a_path_name_the_flag_that_gave_it_never_the_seed(tmp_path, monkeypatch):
+    import argparse
+
+    monkeypatch.chdir(tmp_path)
+    args = argparse.Namespace(seed="elsewhere", submissions="submitted", out="grading/gradebook.csv", method="lc")
+    error = PermissionError(13, "Permission denied", "grading/.results/alice")
+    assert cli._path_flag(error, args) == ("--out 'grading/gradebook.csv': Permission denied "
+                                           "(grading/.results/alice)")
+    assert cli._path_flag(FileNotFoundError(2, "No such file", "submitted"), args) == (
+        "SUBMISSIONS 'submitted': No such file")
+    assert cli._path_flag(FileNotFoundError(2, "No such file", "grading"), args) == (
+        "--out 'grading/gradebook.csv': No such file (grading)")  # the folder the gradebook goes in
+    assert cli._path_flag(FileNotFoundError(2, "No such file", "elsewhere"), args) == (
+        "[Errno 2] No such file: 'elsewhere'")  # the seed's value, but never called --seed
+    assert cli._path_flag(OSError("no file"), args) == "no file"
+
+
+# --------------------------------------------------------------------------
+# progress: each notebook named as its check starts, the result when it ends
+# --------------------------------------------------------------------------
+def test_progress_command_prints_each_notebook_as_it_is_checked(folders, capsys):
+    notebook = (folders / "src" / "00_a.ipynb").read_bytes()
+    (folders / "mine").mkdir()
+    (folders / "mine" / "00_a.ipynb").write_bytes(notebook)
+    (folders / "mine" / "01_b.ipynb").write_bytes(notebook)  # not asked for: not checked
+    assert cli.main(["progress", "00", "--folder", "mine", "--timeout", "60"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("checking 1 notebook(s) of 'mine' as saved on disk (save a notebook open in Jupyter "
+                        "first: unsaved changes are not seen)")
+    assert lines[1:3] == ["00_a.ipynb: running its tests ...", "00_a.ipynb: 1 / 1 points"]
+    assert lines[-1] == "1 of 1 exercise tests pass"
+    # unchanged: from the cache, not run again
+    assert cli.main(["progress", "00", "--folder", "mine", "--timeout", "60"]) == 0
+    assert "00_a.ipynb: 1 / 1 points  (unchanged since the last check)" in capsys.readouterr().out
+    assert cli.main(["progress", "00", "--folder", "mine", "--no-cache"]) == 0
+    assert "running its tests" in capsys.readouterr().out

@@ -15,8 +15,10 @@ and ``saliency-course grade``, and in every exercise's test cell
   (nbclient);
 * :mod:`~course_lib.classroom.scoring` -- test cells restored, tamper checks,
   points (:func:`grade_notebook`);
-* :mod:`~course_lib.classroom.reports` -- gradebook CSV, feedback and answer
-  pages, manual scores;
+* :mod:`~course_lib.classroom.reports` -- gradebook CSVs (per notebook, per
+  student), feedback and answer pages, manual scores;
+* :mod:`~course_lib.classroom.export` -- the totals written into an LMS's own
+  gradebook export, ready to import (:func:`export_grades`);
 * :mod:`~course_lib.classroom.collect` -- an LMS's bulk download into the
   ``submitted/<student>/`` layout (:func:`collect_submissions`);
 * :mod:`~course_lib.classroom.submissions` -- a whole class
@@ -48,6 +50,8 @@ _LAZY = {
     "CheckResult": "scoring",
     "collect_submissions": "collect",
     "CollectReport": "collect",
+    "export_grades": "export",
+    "ExportReport": "export",
     "grade_submissions": "submissions",
     "progress": "progress",
     "hidden_rng": "term",

@@ -37,6 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, NamedTuple, Sequence
 
 from course_lib.classroom.markup import as_path
+from course_lib.classroom.reports import LATE_COLUMNS, LATE_NAME, read_late
 from course_lib.classroom.submissions import MAX_SUBMISSION_BYTES, read_submission
 from course_lib.course_files import _write_atomically, course_folder
 
@@ -48,12 +49,6 @@ MAX_FILE_BYTES = MAX_SUBMISSION_BYTES
 
 MAX_TOTAL_BYTES = 2 * 2**30
 """Most bytes collected from one archive (2 GiB, uncompressed): more is refused as a likely zip bomb."""
-
-LATE_NAME = "late.csv"
-"""File in ``out`` with one row per collected notebook: ``student, notebook, late``."""
-
-LATE_COLUMNS = ("student", "notebook", "late")
-"""Columns of :data:`LATE_NAME`; ``late`` is 1 or 0 (Canvas), empty where the LMS does not say (Moodle)."""
 
 _CANVAS = re.compile(r"^(?P<name>.+?)_(?:(?P<late>late)_)?(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$",
                      re.IGNORECASE)
@@ -297,8 +292,8 @@ def _prefix(simple: str) -> tuple[tuple[int, str], str] | None:
 class _Index(NamedTuple):
     stems: dict[str, str]
     numbers: dict[tuple[int, str], str]
-    names: dict[str, str]
-    """The stems without their number prefix."""
+    names: dict[str, str | None]
+    """The stems without their number prefix (None: a name two notebooks share, which decides nothing)."""
 
 
 def _index(notebooks: Sequence[str]) -> _Index:
@@ -310,10 +305,13 @@ def _index(notebooks: Sequence[str]) -> _Index:
         if prefix is not None:
             keys += [(index.numbers, prefix[0])] + [(index.names, prefix[1])] * bool(prefix[1])  # "00.ipynb": no name
         for table, key in keys:
-            if key in table:
+            if table is index.names and key in table:  # "01_tiny", "02_tiny": the name alone says nothing
+                table[key] = None
+            elif key in table:
                 raise ValueError(f"notebooks: {table[key]!r} and {notebook!r} cannot be told apart by their "
                                  "number prefix or name")
-            table[key] = notebook
+            else:
+                table[key] = notebook
     return index
 
 
@@ -329,13 +327,13 @@ def _match(file: str, index: _Index) -> tuple[str, str]:
             return index.stems[key], ""
     prefix = _prefix(simple)
     if prefix is None:
-        if simple in index.names:
+        if index.names.get(simple):
             return index.names[simple], ""
         return "", f"no course notebook matches {stem!r} (by number prefix or name)"
     by_number = index.numbers.get(prefix[0])
     if by_number is None:
         return "", f"its number {prefix[0][0]:02d}{prefix[0][1]} is no course notebook's"
-    by_name = index.names.get(prefix[1], by_number)
+    by_name = index.names.get(prefix[1]) or by_number  # a name two notebooks share decides nothing
     if by_name != by_number:
         return "", f"ambiguous: its number says {by_number}, its name {by_name}"
     return by_number, ""
@@ -375,17 +373,6 @@ def _place(out: Path, chosen: _Chosen, data: bytes, force: bool) -> str:
     folder.mkdir(exist_ok=True)
     _write_atomically(target, data)
     return "copied"
-
-
-def _read_late(path: Path) -> dict[tuple[str, str], str]:
-    if not path.exists():
-        return {}
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.reader(handle))
-    if not rows or tuple(rows[0]) != LATE_COLUMNS:
-        raise ValueError(f"out (--out) has a {LATE_NAME} whose header is {rows[0] if rows else 'empty'}, "
-                         f"not {list(LATE_COLUMNS)}; move it away")
-    return {(row[0], row[1]): row[2] for row in rows[1:] if len(row) == 3}
 
 
 def _write_late(path: Path, rows: dict[tuple[str, str], str]) -> None:
@@ -525,7 +512,8 @@ def collect_submissions(
     """
     source, target = _check_arguments(archive, out, lms, force)
     index = _index(_course_notebooks(notebooks))
-    late_rows = _read_late(target / LATE_NAME)  # a late.csv of other columns is refused before any write
+    # a late.csv of other columns is refused before any write
+    late_rows = read_late(target / LATE_NAME, name="out (--out)")
     try:
         opened: zipfile.ZipFile | Path = zipfile.ZipFile(source) if source.is_file() else source
     except (zipfile.BadZipFile, OSError) as error:

@@ -23,7 +23,7 @@ import copy
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from course_lib.classroom.pristine import defined_names, free_names
 
@@ -95,6 +95,69 @@ def notebook_paths(folder: Path, *, name: str) -> list[Path]:
     if not folder.is_dir():
         raise ValueError(f"{name} must be an existing notebook or folder, got {str(folder)!r}")
     return sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+
+
+_NUMBER = re.compile(r"^(\d+[a-z]?)(?:_|\.ipynb$)", re.IGNORECASE)  # "05b_video_saliency.ipynb" -> "05b"
+
+
+def select_notebooks(requested: Sequence[str], available: Sequence[str], *, name: str) -> list[str]:
+    """The notebooks of ``available`` that ``requested`` names, sorted, each once.
+
+    The one rule of ``saliency-course grade --notebook``, ``saliency-course
+    progress`` and :func:`course_lib.progress`.  Each requested item is a
+    file name (``"00_what_is_saliency.ipynb"``, or without ``.ipynb``), a
+    notebook's number (``"00"``, ``"05b"``: the part before its first ``_``,
+    so ``"05"`` is not ``"05b"``), or the start of exactly one name
+    (``"05_fast"``).  Numbers and starts ignore case.
+
+    Parameters
+    ----------
+    requested : sequence of str
+        What the user typed.
+    available : sequence of str
+        File names of the notebooks to choose from.
+    name : str
+        The argument's name, for error messages.
+
+    Returns
+    -------
+    list of str
+        Names from ``available``, in name order.
+
+    Raises
+    ------
+    TypeError
+        If ``requested`` is not a list or tuple of strings.
+    ValueError
+        If it is empty, if an item names no notebook, or if it starts
+        several names and is no notebook's number (ambiguous); the message
+        lists the choices.
+
+    Examples
+    --------
+    >>> names = ["00_what.ipynb", "05_fast.ipynb", "05b_video.ipynb"]
+    >>> select_notebooks(["05", "00_what"], names, name="notebooks")
+    ['00_what.ipynb', '05_fast.ipynb']
+    """
+    if isinstance(requested, str) or not isinstance(requested, (list, tuple)) \
+            or not all(isinstance(item, str) for item in requested):
+        raise TypeError(f"{name} must be a sequence of notebook names or numbers (str), got {requested!r}")
+    if not requested:
+        raise ValueError(f"{name} must name at least one notebook, got none")
+    chosen = set()
+    for item in requested:
+        if item in available or item + ".ipynb" in available:
+            chosen.add(item if item in available else item + ".ipynb")
+            continue
+        key = item.casefold()
+        numbered = [n for n in available if (found := _NUMBER.match(n)) and found[1].casefold() == key]
+        starting = numbered or [n for n in available if n.casefold().startswith(key)]
+        if len(starting) != 1:
+            why = f"is ambiguous: it starts {len(starting)} names" if starting else "names no notebook"
+            raise ValueError(f"{name} {item!r} {why}; give a number such as '00' or '05b', or a name, of "
+                             f"{sorted(starting or available)}")
+        chosen.update(starting)
+    return sorted(chosen)
 
 
 def parse_notebook(text: str | bytes, *, name: str) -> NotebookNode:

@@ -12,6 +12,10 @@ course version (the installed package's version and the size and time of
 every ``course_lib`` source file).  A notebook whose key is unchanged is not
 run again; editing it, or updating the course, runs it again.  Delete the
 file, or pass ``use_cache=False``, to re-run everything.
+
+**Saved files.**  The notebooks are read from disk: one open in Jupyter with
+unsaved changes is checked as it was last saved (the printed lines say so;
+save first).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
-from course_lib.classroom.markup import as_path, is_test, notebook_paths, parse_notebook
+from course_lib.classroom.markup import as_path, is_test, notebook_paths, parse_notebook, select_notebooks
 from course_lib.classroom.runner import HEADLESS_ENV
 from course_lib.classroom.scoring import (
     DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT, NotebookGrade, check_options, grade_notebook,
@@ -54,17 +58,16 @@ def _select(selection: tuple[str | os.PathLike[str], ...], folder: Path) -> list
     if not selection:
         return notebook_paths(folder, name="folder")
     chosen: list[Path] = []
+    names: list[str] = []
     for item in selection:
         path = as_path(item, name="notebooks")
         if path.exists() or (folder / path).exists():
             chosen.extend(notebook_paths(path if path.exists() else folder / path, name="notebooks"))
-            continue
-        matches = [p for p in notebook_paths(folder, name="folder") if p.name.startswith(str(item))]
-        if not matches:
-            names = [p.name for p in notebook_paths(folder, name="folder")]
-            raise ValueError(f"notebooks must name notebooks of {str(folder)!r} or a prefix of one "
-                             f"(e.g. '05'), got {str(item)!r}; found {names}")
-        chosen.extend(matches)
+        else:
+            names.append(str(item))
+    if names:  # numbers and names: the grader's rule (``grade --notebook 05``)
+        available = [path.name for path in notebook_paths(folder, name="folder")]
+        chosen.extend(folder / name for name in select_notebooks(names, available, name="notebooks"))
     return sorted(set(chosen))
 
 
@@ -98,11 +101,17 @@ def progress(
 ) -> list[NotebookGrade]:
     """Print which exercises pass in your notebooks, re-running only those that changed.
 
+    Each notebook's name is printed when its check starts and its result
+    when it ends.  The files are checked as saved on disk: save a notebook
+    open in Jupyter first, or its unsaved changes are not seen.
+
     Parameters
     ----------
     *notebooks : str or os.PathLike
-        Which notebooks: a name prefix such as ``"05"``, a notebook file, or
-        a folder (default: every notebook of ``folder``).
+        Which notebooks: a number such as ``"05"`` or ``"05b"``, a name
+        (:func:`~course_lib.classroom.markup.select_notebooks`: an unknown or
+        ambiguous one is an error listing the choices), a notebook file, or a
+        folder (default: every notebook of ``folder``).
     folder : str or os.PathLike, optional
         Folder of your notebooks and of the cache (default: the working
         directory).
@@ -140,6 +149,8 @@ def progress(
     cache = _load_cache(cache_path) if use_cache else {}
     version = course_version()
     grades = []
+    print(f"checking {len(paths)} notebook(s) of {str(base)!r} as saved on disk (save a notebook open in Jupyter "
+          "first: unsaved changes are not seen)", flush=True)
     for path in paths:
         data = path.read_bytes()
         key = f"{hashlib.sha256(data).hexdigest()}:{version}:{timeout:g}"
@@ -160,6 +171,7 @@ def progress(
             continue
         if not any(is_test(cell) for cell in nb.cells):
             continue
+        print(f"{path.name}: running its tests ...", flush=True)  # a notebook may take a minute: say which
         grade = grade_notebook(nb, nb, timeout=timeout, max_output_bytes=max_output_bytes, check_outputs=False)
         grade.notebook = path.name
         grade.answers = {}

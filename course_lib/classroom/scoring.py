@@ -33,6 +33,7 @@ What happens to a submission, in order:
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import copy
 import json
@@ -83,6 +84,7 @@ _NBVAL_SKIP_COMPARE = (
     "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg",
 )
 _GRADER_KEY = "course_grader"  # cell metadata of the cells the grader adds
+_RESTORED_KEY = "course_grader_restored"  # cell metadata of a deleted test cell the grader put back
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _GUARD_MESSAGE = re.compile(r"this exercise must not call [A-Za-z_][\w.]{0,100}|sys\.setprofile was replaced: "
                             r"the test cannot check this exercise|the profiler that checks this exercise was "
@@ -99,7 +101,10 @@ class CheckResult:
     (a written answer, scored by hand: ``points`` is None until scored),
     ``"output"`` (an ``NBVAL_CHECK_OUTPUT`` cell compared with the source,
     worth nothing) or ``"error"`` (another cell that raised, worth nothing:
-    reported so the student can find the cause of a failing test).
+    reported so the student can find the cause of a failing test; ``name`` is
+    ``"cell 12"`` or ``"cell 12 (my_nss)"``, numbered as in the student's own
+    notebook, and the ``NameError`` errors that an earlier failure explains share one
+    ``"later cells"`` row).
     """
 
     kind: str
@@ -115,8 +120,9 @@ class NotebookGrade:
     """The grade of one submitted notebook.
 
     ``problem`` says why it could not be run fully or was not trusted;
-    ``notes`` what the grader repaired (restored test cells); ``answers`` the
-    text of each written answer by ``grade_id``.
+    ``notes`` what the grader repaired (restored test cells) or chose (which
+    copy of the notebook it read); ``answers`` the text of each written
+    answer by ``grade_id``.
     """
 
     student: str
@@ -197,6 +203,7 @@ def restore_tests(submission: NotebookNode, source: NotebookNode) -> tuple[Noteb
                 anchor = next((positions[key] for key in reversed(previous_keys) if key in positions), None)
                 index = (next(i for i, c in enumerate(restored.cells) if c is anchor) + 1
                          if anchor is not None else len(restored.cells))
+                fresh.metadata[_RESTORED_KEY] = True  # not counted when the feedback numbers the student's cells
                 restored.cells.insert(index, fresh)
                 notes.append(f"test cell {identifier} was deleted; restored")
             positions[identifier] = fresh
@@ -557,6 +564,42 @@ def answers_of(submission: NotebookNode, source: NotebookNode) -> dict[str, str]
     return {grade_id(cell): found.get(grade_id(cell), "") for cell in source.cells if is_answer(cell)}
 
 
+_NAME_ERROR = re.compile(r"name '([A-Za-z_]\w*)' is not defined")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+def _undefined_name(error: NotebookNode | dict) -> str | None:
+    """The name of a ``NameError`` ("name 'double' is not defined"), None for any other error."""
+    if error.get("ename") != "NameError":
+        return None
+    found = _NAME_ERROR.search(_ANSI.sub("", str(error.get("evalue") or "")))
+    return found[1] if found else None
+
+
+def _should_define(source: str) -> set[str]:
+    """The names a cell binds at its top level (functions, classes, variables, imports): when it fails, a
+    later ``NameError`` for one of them is a consequence, not a second mistake.  A cell that does not
+    parse (a syntax error, an IPython magic) ran no line, so every identifier in it counts."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set(_IDENTIFIER.findall(source))
+    names = set(pristine.defined_names(source))
+    names.update((alias.asname or alias.name).split(".")[0] for node in tree.body
+                 if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
+    return names
+
+
+def _knock_on_entry(knock_on: Sequence[tuple[int, str]]) -> CheckResult:
+    """One feedback row for the ``(cell number, name)`` NameErrors that an earlier failed cell caused."""
+    count = len(knock_on)
+    names = ", ".join(dict.fromkeys(name for _, name in knock_on))
+    cells = ", ".join(str(number) for number, _ in knock_on)
+    message = (f"{count} later cell{'s' * (count > 1)} failed because an earlier cell did: NameError for {names} "
+               f"(cell{'s' * (count > 1)} {cells}); fix the first error above and these run again")
+    return CheckResult("error", "later cells", False, 0.0, 0.0, message[:runner.MESSAGE_CHARS])
+
+
 def score(
     execution: runner.Execution,
     tests_run: runner.Execution,
@@ -581,8 +624,12 @@ def score(
     tampering: list[str] = []
     results: dict[str, CheckResult] = {}
     order: list[str] = []
+    number = 0  # the cell's place in the student's own notebook
+    broken: set[str] = set()  # names that cells which failed should have defined
+    knock_on: list[tuple[int, str]] = []  # (cell number, name): NameErrors that an earlier failure explains
     for index, cell in enumerate(execution.nb.cells):
         role = _grader_role(cell)
+        number += role is None and not cell.metadata.get(_RESTORED_KEY)
         if role is not None:
             if role.get("role") == "verify" and not tampering:
                 found = _guard_verdict(cell, index in execution.executed, execution.replies.get(index, {}))
@@ -625,11 +672,15 @@ def score(
         failed = index in execution.executed and not execution.completed(index) or first_error(cell) is not None
         error = first_error(cell) or _reply_error(execution.replies.get(index, {}))
         if failed or timed_out:
-            name = identifier or f"cell {index + 1}"
-            # a cell of the student's: its message is the student's own text, so only its type
-            grade.checks.append(CheckResult("error", name, False, 0.0, 0.0,
-                                            error_message(cell, error, timeout=timeout, timed_out=timed_out,
-                                                          own_message=False)))
+            missing = None if timed_out else _undefined_name(error)
+            if missing in broken:  # one real error, not twelve: the rest are listed on one line below
+                knock_on.append((number, missing))
+            else:
+                # a cell of the student's: its message is the student's own text, so only its type
+                grade.checks.append(CheckResult("error", f"cell {number}" + (f" ({identifier})" if identifier else ""),
+                                                False, 0.0, 0.0, error_message(cell, error, timeout=timeout,
+                                                                               timed_out=timed_out, own_message=False)))
+            broken.update(_should_define(cell.source))
     for identifier, max_points in tests.items():
         if identifier not in results:  # cannot happen after restore_tests, kept for hand-made inputs
             results[identifier] = CheckResult("test", identifier, False, 0.0, max_points,
@@ -638,6 +689,8 @@ def score(
         more = len(grade.checks) - MAX_ERROR_ENTRIES
         grade.checks = grade.checks[:MAX_ERROR_ENTRIES] + [
             CheckResult("error", "more errors", False, 0.0, 0.0, f"{more} more cells raised an error")]
+    if knock_on:
+        grade.checks.append(_knock_on_entry(knock_on))
     grade.checks = [results[name] for name in tests] + grade.checks
     grade.checks.extend(CheckResult("answer", name, False, None, value, "awaiting the instructor's score")
                         for name, value in written.items())

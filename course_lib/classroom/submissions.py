@@ -22,7 +22,9 @@ grade; this process writes every file.
 the SHA-256 of the submission, of the source notebook and of the grading
 options.  A later run grades only what is missing or changed, and writes the
 same gradebook as a run from scratch; an interrupted run loses at most the
-notebooks in flight.  Delete ``.results`` to grade everything again.
+notebooks in flight.  Delete ``.results`` to grade everything again.  With
+``notebooks=`` only those notebooks' results make the run's reports: results of
+others stored by earlier runs stay in the cache, unread.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import stat
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -43,7 +47,8 @@ from nbformat import NotebookNode
 from course_lib.classroom import reports, runner, sandbox as sandboxes, term
 from course_lib.classroom.cluster import local_cluster
 from course_lib.classroom.markup import (
-    as_path, check_markup, is_public, is_test, notebook_paths, parse_notebook, written_questions,
+    as_path, check_markup, is_public, is_test, notebook_paths, parse_notebook, select_notebooks,
+    written_questions,
 )
 from course_lib.classroom.scoring import (
     DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT, NotebookGrade, check_options, grade_one, ungraded,
@@ -57,21 +62,52 @@ MAX_SUBMISSION_BYTES = 64 * 2**20
 """Largest submitted notebook read (64 MiB): a bigger file is refused, not loaded."""
 
 
-def find_submission(folder: Path, name: str) -> Path | None:
-    """``folder/name``, or the one ``name`` below it (nbgrader's ``student/assignment/`` layout).
+def find_submission(folder: Path, name: str) -> tuple[Path | None, str]:
+    """The file of student ``folder`` to grade as notebook ``name``, and a note (why it, or why none).
 
-    Symbolic links are never followed, to folders or to files (a link is not
-    a submission: it could name the source notebook or a classmate's file).
+    ``folder/name`` first; else the one file called ``name`` below it
+    (nbgrader's ``student/assignment/`` layout); else, when no file has the
+    exact name, the one copy of it that a download or an editor left: ``name
+    (1).ipynb``, ``name-2.ipynb`` or ``Copy of name.ipynb``, anywhere below.
+    The note names the copies that were ignored, or says that a copy is
+    graded; with no file, or several that none of these rules tells apart,
+    the path is None and the note says why (it goes into the gradebook as
+    the problem).  Symbolic links are never followed, to folders or to files
+    (a link is not a submission: it could name the source notebook or a
+    classmate's file).
     """
-    direct = folder / name
-    if _is_regular(direct):
-        return direct
-    found = []
+    stem, suffix = os.path.splitext(name)
+    copy = re.compile(rf"(?:copy of )?{re.escape(stem)}(?:\s*\(\d+\)|-\d+)?{re.escape(suffix)}", re.IGNORECASE)
+    exact: list[Path] = []
+    copies: list[Path] = []
+    links: list[Path] = []
     for parent, folders, files in os.walk(folder, followlinks=False):
-        folders[:] = [entry for entry in folders if entry != ".ipynb_checkpoints"]
-        if name in files and _is_regular(Path(parent) / name):
-            found.append(Path(parent) / name)
-    return found[0] if len(found) == 1 else None
+        folders[:] = sorted(entry for entry in folders if entry != ".ipynb_checkpoints")
+        for file in sorted(files):
+            path = Path(parent) / file
+            if not copy.fullmatch(file):
+                continue
+            if _is_regular(path):
+                (exact if file == name else copies).append(path)
+            else:
+                links.append(path)  # or a pipe, a device: refused, never read
+    direct = folder / name
+    chosen = (direct if direct in exact else exact[0] if len(exact) == 1
+              else copies[0] if not exact and len(copies) == 1 else None)
+    others = sorted(path.relative_to(folder).as_posix() for path in exact + copies if path != chosen)
+    if chosen is None and not others:
+        refused = any(path.name == name and path.is_symlink() for path in links)
+        return None, (f"{name} is a symbolic link, which is refused" if refused
+                      else f"{name} is missing from the submission")
+    if chosen is None:
+        return None, (f"{name} is not graded: the submission holds {len(others)} files that could be it "
+                      f"({', '.join(others)}); put the one to grade at the top of the student's folder as {name}")
+    graded = chosen.relative_to(folder).as_posix()
+    note = f"{graded} was graded as {name}, which the submission lacks" if chosen.name != name else ""
+    if others:
+        note = "; ".join(filter(None, [note or f"{graded} was graded",
+                                       f"other copies ignored: {', '.join(others)}"]))
+    return chosen, note
 
 
 def _is_regular(path: Path) -> bool:
@@ -81,34 +117,47 @@ def _is_regular(path: Path) -> bool:
         return False
 
 
-def read_submission(folder: Path, name: str) -> bytes | str:
-    """The bytes of student ``folder``'s notebook ``name``, or why there are none.
+def open_submission(folder: Path, name: str) -> tuple[bytes | str, str]:
+    """The bytes of student ``folder``'s notebook ``name`` (or why there are none), and the note of
+    :func:`find_submission` on which copy was read.
 
     The student's folder and the file are checked with ``lstat`` and opened
     with ``O_NOFOLLOW``: a symbolic link (or a file with other hard links) is
     refused and its target never read.  Reasons never quote the file.
     """
     if os.path.islink(folder):
-        return f"{name}: the student's folder is a symbolic link, which is refused"
-    found = find_submission(folder, name)
+        return f"{name}: the student's folder is a symbolic link, which is refused", ""
+    found, note = find_submission(folder, name)
     if found is None:
-        links = [Path(parent) / name for parent, _, files in os.walk(folder, followlinks=False)
-                 if name in files and os.path.islink(Path(parent) / name)]
-        return (f"{name} is a symbolic link, which is refused" if links
-                else f"{name} is missing from the submission")
+        return note, ""
     try:
         descriptor = os.open(found, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
-        return f"cannot read {name}: {error.strerror}"
+        return f"cannot read {name}: {error.strerror}", note
     with os.fdopen(descriptor, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            return f"{name} is not a regular file, which is refused"
+            return f"{name} is not a regular file, which is refused", note
         if info.st_nlink > 1:
-            return f"{name} has other hard links (a link to another file?), which is refused"
+            return f"{name} has other hard links (a link to another file?), which is refused", note
         if info.st_size > MAX_SUBMISSION_BYTES:
-            return f"{name} is larger than {MAX_SUBMISSION_BYTES // 2**20} MiB, which is refused"
-        return handle.read(MAX_SUBMISSION_BYTES + 1)
+            return f"{name} is larger than {MAX_SUBMISSION_BYTES // 2**20} MiB, which is refused", note
+        return handle.read(MAX_SUBMISSION_BYTES + 1), note
+
+
+def read_submission(folder: Path, name: str) -> bytes | str:
+    """The bytes of student ``folder``'s notebook ``name``, or why there are none (:func:`open_submission`)."""
+    return open_submission(folder, name)[0]
+
+
+def _check_folder(folder: Path, *, name: str) -> None:
+    """``ValueError`` naming ``name`` when ``folder`` is a file, or cannot be created because a file is in its path."""
+    for existing in (folder, *folder.parents):
+        if existing.exists():
+            if not existing.is_dir():
+                where = "must be in a folder" if name == "out_csv" else "must be a folder"
+                raise ValueError(f"{name} {where} (created when missing), but {str(existing)!r} is a file")
+            return
 
 
 def _sources(source_folder: Path, notebooks: Sequence[str] | None,
@@ -133,13 +182,8 @@ def _sources(source_folder: Path, notebooks: Sequence[str] | None,
             unused &= set(left)
         if unused:
             raise ValueError(f"extra_tests names no test cell of the source notebooks: {sorted(unused)}")
-    if notebooks is not None:
-        if isinstance(notebooks, str):
-            raise TypeError(f"notebooks must be a sequence of notebook names, got the string {notebooks!r}")
-        unknown = sorted(set(notebooks) - set(sources))
-        if unknown:
-            raise ValueError(f"notebooks must name source notebooks with tests {sorted(sources)}, got {unknown}")
-        sources = {name: sources[name] for name in sorted(set(notebooks))}
+    if notebooks is not None:  # only these: the gradebook, totals and pages are over them alone
+        sources = {name: sources[name] for name in select_notebooks(notebooks, sorted(sources), name="notebooks")}
     if not sources:
         raise ValueError(f"source_dir {str(source_folder)!r} has no notebooks with test cells")
     return sources
@@ -163,8 +207,10 @@ class GradingOptions:
     def fingerprint(self) -> str:
         """The options that change a grade (not ``hide``, which only moves with the folders); the
         term key enters hashed again, so a stored result's key does not carry it."""
-        return json.dumps({"timeout": self.timeout, "max_output_bytes": self.max_output_bytes,
-                           "notebook_timeout": self.notebook_timeout, "kernel_name": self.kernel_name,
+        # float(): timeout=60 from Python and --timeout 60 (60.0) from the command line are one option
+        notebook_timeout = None if self.notebook_timeout is None else float(self.notebook_timeout)
+        return json.dumps({"timeout": float(self.timeout), "max_output_bytes": self.max_output_bytes,
+                           "notebook_timeout": notebook_timeout, "kernel_name": self.kernel_name,
                            "sandbox": self.sandbox, "memory": self.memory,
                            "term": _digest(self.term_key) if self.term_key else ""}, sort_keys=True)
 
@@ -179,8 +225,10 @@ class Job:
     """The submitted notebook's bytes, or why there are none (:func:`read_submission`)."""
     source: bytes
     key: str
-    """SHA-256 of submission, source and options: a stored result with this key is reused."""
+    """SHA-256 of submission, source, options and note: a stored result with this key is reused."""
     result_path: Path
+    note: str = ""
+    """Which copy of the notebook was read (:func:`find_submission`), for the grade's notes."""
 
 
 # ---------------------------------------------------------------------------
@@ -214,9 +262,10 @@ def plan(submissions: Path, students: Sequence[str], sources: dict[str, bytes], 
     fingerprint = options.fingerprint()
     for student in students:
         for name, source in sources.items():
-            submission = read_submission(submissions / student, name)
-            job = Job(student, name, submission, source, _digest(_digest(submission) + _digest(source) + fingerprint),
-                      results_dir / student / f"{name}.json")
+            submission, note = open_submission(submissions / student, name)
+            # the note enters the key only when there is one, so results stored before notes existed still count
+            key = _digest(_digest(submission) + _digest(source) + fingerprint + note)
+            job = Job(student, name, submission, source, key, results_dir / student / f"{name}.json", note)
             result = _read_result(job.result_path, job.key)
             if result is not None:
                 stored[(student, name)] = result
@@ -248,6 +297,8 @@ def grade_job(job: Job, options: GradingOptions) -> dict[str, Any]:
         item, source_nb, student=job.student, notebook=job.notebook, sandbox=box, check_outputs=True,
         timeout=options.timeout, max_output_bytes=options.max_output_bytes,
         notebook_timeout=options.notebook_timeout, kernel_name=options.kernel_name, term_key=options.term_key))
+    if job.note:
+        grade.notes.insert(0, job.note)
     return {"grade": asdict(grade), "sandbox": sandbox_line}
 
 
@@ -322,18 +373,34 @@ def run_jobs(jobs: list[Job], options: GradingOptions, *, scheduler: str | None,
 # Stage 4: the reports (every file the run writes)
 # ---------------------------------------------------------------------------
 
+def _written_points(source_folder: Path) -> dict[str, float]:
+    """Every written question of the course's notebooks and its points, graded in this run or not: one
+    manual-scores file serves the whole term, and a run may grade one notebook."""
+    return {grade_id: question["points"] for path in notebook_paths(source_folder, name="source_dir")
+            for grade_id, question in written_questions(parse_notebook(path.read_bytes(), name=path.name)).items()}
+
+
 def write_reports(grades: list[NotebookGrade], sources: dict[str, bytes], *, out: Path, feedback: Path,
                   answers: Path, manual: Path, scores: dict[tuple[str, str], tuple[float, str]],
-                  timeout: float) -> None:
-    """The gradebook, feedback pages, answer pages (question, sample answer, rubric) and scores template."""
+                  timeout: float, late: dict[tuple[str, str], str] | None = None) -> list[str]:
+    """The gradebook and the per-student table, feedback pages, answer pages (question, sample answer,
+    rubric) and scores template; returns what the instructor must be told (a template kept)."""
     reports.apply_manual_scores(grades, scores)
-    reports.write_gradebook(grades, out)
+    reports.write_gradebook(grades, out, late=late)
+    reports.write_gradebook_by_student(grades, reports.by_student_path(out), late=late)
     reports.write_feedback(grades, feedback, timeout=timeout)
     questions: dict[str, dict[str, Any]] = {}
     for name, source in sources.items():
         questions.update(written_questions(parse_notebook(source, name=name)))
     reports.write_answer_pages(grades, answers, questions)
-    reports.write_manual_template(grades, manual.parent / "manual_scores_template.csv", questions)
+    template = manual.parent / "manual_scores_template.csv"
+    written = reports.write_manual_template(grades, template, questions)
+    if written == template or not any(check.kind == "answer" for grade in grades for check in grade.checks):
+        return []
+    instead = (f"the new template is {written}" if written is not None
+               else f"{template.stem}.new.csv holds typed scores too, so no new template was written")
+    return [f"{template} holds scores typed into it and was kept; {instead}. The grader reads scores only "
+            f"from {manual} (--manual-scores): save the typed ones there"]
 
 
 def grade_submissions(
@@ -363,7 +430,9 @@ def grade_submissions(
     Each subfolder of ``submissions_dir`` is one student (its name is the
     student's name) holding the submitted notebooks, either directly or one
     level down as nbgrader's ``submitted/<student>/<assignment>/`` layout has
-    them.  Every source notebook with test cells is graded for every student
+    them (a lone copy such as ``00_what_is_saliency (1).ipynb`` is graded,
+    and copies beside the exact name are ignored, each with a note:
+    :func:`find_submission`).  Every source notebook with test cells is graded for every student
     by :func:`~course_lib.classroom.scoring.grade_notebook`'s rules, in a
     sandbox where bubblewrap works (:mod:`course_lib.classroom.sandbox`).  A
     notebook that is missing, is not valid JSON, has a syntax error, loops
@@ -378,8 +447,12 @@ def grade_submissions(
         Folder of source notebooks (with solutions and hidden tests).
     out_csv : str or os.PathLike
         Gradebook to write (``.csv``), columns
-        :data:`~course_lib.classroom.reports.GRADEBOOK_COLUMNS`; results are
-        kept in ``.results/`` beside it (see the module notes).
+        :data:`~course_lib.classroom.reports.GRADEBOOK_COLUMNS`, and
+        ``<name>_by_student.csv`` beside it, one row per student
+        (:func:`~course_lib.classroom.reports.write_gradebook_by_student`);
+        results are kept in ``.results/`` beside it (see the module notes).
+        A ``late.csv`` in ``submissions_dir`` (``saliency-course collect``)
+        fills the ``late`` columns.
     timeout : float, optional
         Seconds per cell.
     max_output_bytes : int, optional
@@ -389,10 +462,18 @@ def grade_submissions(
         ``feedback/`` and ``answers/`` beside ``out_csv``).
     manual_scores : str or os.PathLike, optional
         The instructor's scores of written answers (default:
-        ``manual_scores.csv`` beside ``out_csv``, read when it exists); a
-        template to fill in is written as ``manual_scores_template.csv``.
+        ``manual_scores.csv`` beside ``out_csv``, read when it exists), as
+        Excel saves it (:func:`~course_lib.classroom.reports.read_manual_scores`),
+        checked before grading; a template to fill in is written as
+        ``manual_scores_template.csv``, or as ``manual_scores_template.new.csv``
+        when the template holds typed scores (which are never overwritten; a
+        ``UserWarning``, or a printed line with ``show_progress``, says so).
+        An answer left as the stub scores 0 unless a score is given.
     notebooks : sequence of str, optional
-        Names of the source notebooks to grade (default: all with test cells).
+        The source notebooks to grade, by file name or number (``"00"``,
+        ``"05b"``: :func:`~course_lib.classroom.markup.select_notebooks`);
+        default: all with test cells.  The gradebook, totals, feedback,
+        answer pages and template then cover these alone.
     workers : int or None, optional
         Notebooks run at once: local worker processes, or kernels with
         ``scheduler=None`` (default: the number of cores).  Ignored with a
@@ -412,7 +493,9 @@ def grade_submissions(
     memory : int, optional
         Memory limit per sandboxed kernel, in bytes.
     show_progress : bool, optional
-        Show a progress bar and print a summary at the end.
+        Show a progress bar and print a summary at the end: notebooks graded
+        now and reused, and the gradebook's rows with a problem (all of them,
+        reused ones included).
     seed : str or None, optional
         The term's secret: hidden tests draw their random inputs from it
         (:mod:`course_lib.classroom.term`), so inputs known from the public
@@ -437,8 +520,9 @@ def grade_submissions(
         If a folder or option has the wrong type.
     ValueError
         If a folder does not exist, holds nothing to grade, ``out_csv`` does
-        not end in ``.csv``, an option is out of range, the source markup is
-        broken, the manual scores cannot be read, or ``sandbox="bwrap"`` where
+        not end in ``.csv``, a folder to write is a file, an option is out of range, the source markup is
+        broken, the manual scores cannot be read or name a student or
+        ``grade_id`` that does not exist, or ``sandbox="bwrap"`` where
         bubblewrap does not work.
     """
     workers = (os.cpu_count() or 1) if workers is None else workers
@@ -461,7 +545,6 @@ def grade_submissions(
         else out.parent / "manual_scores.csv"
     if manual_scores is not None and not manual.is_file():
         raise ValueError(f"manual_scores must be an existing CSV file, got {str(manual)!r}")
-    scores = reports.read_manual_scores(manual) if manual.is_file() else {}
     if not isinstance(similarity, bool):
         raise TypeError(f"similarity must be True or False, got {similarity!r}")
     key = term.term_key(seed) if seed is not None else ""
@@ -471,8 +554,14 @@ def grade_submissions(
     students = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not students:
         raise ValueError(f"submissions_dir {str(submissions)!r} has no student folders")
+    # read before any grading: a misspelt name stops the run now, rather than losing a score after it
+    scores = (reports.read_manual_scores(manual, students=students, questions=_written_points(source_folder))
+              if manual.is_file() else {})
+    late = reports.read_late(submissions / reports.LATE_NAME, name="submissions_dir (SUBMISSIONS)")
     feedback = as_path(feedback_dir, name="feedback_dir") if feedback_dir is not None else out.parent / "feedback"
     answers = as_path(answers_dir, name="answers_dir") if answers_dir is not None else out.parent / "answers"
+    for folder, name in ((out.parent, "out_csv"), (feedback, "feedback_dir"), (answers, "answers_dir")):
+        _check_folder(folder, name=name)  # before any grading: a run of hours must not die writing its reports
     hide = tuple(str(path.resolve()) for path in (source_folder, submissions, out.parent, feedback, answers))
     if extra_tests is not None:
         hide += (str(Path(os.fspath(extra_tests)).resolve()),)
@@ -501,16 +590,23 @@ def grade_submissions(
             bar.close()
     grades = sorted((NotebookGrade.from_dict(result["grade"]) for result in results.values()),
                     key=lambda grade: (grade.student, grade.notebook))
-    write_reports(grades, sources, out=out, feedback=feedback, answers=answers, manual=manual, scores=scores,
-                  timeout=timeout)
+    notices = write_reports(grades, sources, out=out, feedback=feedback, answers=answers, manual=manual,
+                            scores=scores, timeout=timeout, late=late)
+    for notice in notices:  # told even without progress output: work someone typed is at stake
+        if show_progress:
+            print(notice)
+        else:
+            warnings.warn(notice, UserWarning, stacklevel=2)
     if show_progress:
+        # problems over the whole gradebook: a resumed run reuses broken notebooks as well as good ones
         ran = {(job.student, job.notebook) for job in jobs}
-        failed = sum(bool(grade.problem) for grade in grades if (grade.student, grade.notebook) in ran)
+        problems = [(grade.student, grade.notebook) for grade in grades if grade.problem]
         lines = sorted({result["sandbox"] for result in results.values() if "sandbox" in result} or {sandbox_line})
         where = "in this process" if scheduler is None else ("on a local Dask cluster" if scheduler == "local"
                                                               else f"on {scheduler}")
         print(f"graded {len(jobs)} notebook(s) {where} in {time.perf_counter() - start:.1f} s, "
-              f"{len(grades) - len(jobs)} reused from an earlier run; {failed} with a problem")
+              f"{len(grades) - len(jobs)} reused from an earlier run; {len(problems)} of the gradebook's "
+              f"{len(grades)} row(s) with a problem ({len(ran.intersection(problems))} of them graded now)")
         for line in lines:
             print(line)
     if similarity:
