@@ -34,7 +34,9 @@ import numpy as np
 import numpy.typing as npt
 
 from course_lib import metrics
-from course_lib._validation import check_choice, check_map, check_positive, check_shape
+from course_lib._validation import (
+    check_choice, check_image, check_map, check_number, check_numbers, check_positive, check_shape,
+)
 
 __all__ = [
     "CENTRE_PRIOR", "CLICKS_MIME", "CLICK_COLUMNS", "ClassDataset", "Clicks", "append_clicks", "bubble_view_image",
@@ -49,6 +51,9 @@ MAX_CLICKS = 10_000
 """Most clicks kept per image and viewer: a recording longer than this is not a person clicking."""
 
 _SCORES = {"auc_judd": metrics.auc_judd, "nss": metrics.nss}
+
+MAX_BLUR = 1000.0
+"""Largest blur (pixels) of :func:`bubble_view_image`, as :data:`course_lib.baselines.MAX_SIGMA` for maps."""
 
 CENTRE_PRIOR = "centre prior"
 """The name of the baseline row :func:`class_dataset` adds: a centre Gaussian of σ = a quarter of the shorter side."""
@@ -79,6 +84,16 @@ def _check_name(value: object, *, name: str) -> str:
     return text
 
 
+def _click_rows(points: object, *, name: str = "points") -> npt.NDArray[np.float64]:
+    """``points`` as an (N, 3) float array ``x, y, t_ms`` (an (N, 2) input gets t_ms 0); clear errors."""
+    if isinstance(points, (list, tuple)) and len(points) == 0:
+        return np.zeros((0, 3))
+    rows = check_numbers(points, name=name, ndim=(2,))
+    if rows.shape[1] not in (2, 3):
+        raise ValueError(f"{name} must have rows of (x, y) or (x, y, t_ms), got shape {rows.shape}")
+    return np.column_stack([rows, np.zeros(len(rows))]) if rows.shape[1] == 2 else rows
+
+
 def bubble_view_image(image: npt.ArrayLike, *, blur: float, click: tuple[float, float] | None = None,
                       radius: float = 30.0) -> npt.NDArray[np.float32]:
     """What a BubbleView viewer sees: ``image`` blurred, sharp inside a disk of ``radius`` around ``click``.
@@ -99,12 +114,18 @@ def bubble_view_image(image: npt.ArrayLike, *, blur: float, click: tuple[float, 
 
     from course_lib import images
 
-    picture = images.load_image(image)
-    blur = check_positive(blur, name="blur")
-    radius = check_positive(radius, name="radius")
+    if isinstance(image, (str, os.PathLike)):
+        picture = images.load_image(image)
+    else:  # an array: checked under its own name, grey made RGB by the course's loader
+        picture = images.load_image(check_image(image, name="image"))
+    # the kernel OpenCV builds spans about 8 sigma: a bound keeps it in memory
+    blur = check_number(blur, name="blur", minimum=0, maximum=MAX_BLUR, open_minimum=True)
+    radius = check_number(radius, name="radius", minimum=0, maximum=1e6, open_minimum=True)
     seen = cv2.GaussianBlur(picture, (0, 0), blur, borderType=cv2.BORDER_REFLECT)
     if click is not None:
-        x, y = (float(v) for v in click)
+        x, y = check_numbers(click, name="click", ndim=(1,)) if np.size(click) == 2 else (None, None)
+        if x is None:
+            raise ValueError(f"click must be an (x, y) pair or None, got {click!r}")
         rows, cols = np.ogrid[: picture.shape[0], : picture.shape[1]]
         inside = (cols - x) ** 2 + (rows - y) ** 2 <= radius**2
         seen[inside] = picture[inside]
@@ -231,9 +252,7 @@ def clicks_output(points: npt.ArrayLike, *, image: str) -> dict[str, object]:
     """A display bundle that keeps a recording in the notebook's outputs (``IPython.display.display(...,
     raw=True)``): the clicks under :data:`CLICKS_MIME`, and one line of text for people."""
     image = _check_name(image, name="image")
-    rows = np.asarray(points, dtype=np.float64).reshape(-1, 3) if np.size(points) else np.zeros((0, 3))
-    if not np.isfinite(rows).all():
-        raise ValueError("points must be finite (x, y, t_ms) rows")
+    rows = _click_rows(points)
     return {CLICKS_MIME: {"image": image, "clicks": rows.round(1).tolist()},
             "text/plain": f"{len(rows)} click(s) on {image!r} kept in this notebook's output"}
 
@@ -279,8 +298,7 @@ def clicks_map(points: npt.ArrayLike, shape: tuple[int, int]) -> npt.NDArray[np.
     [[0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]]
     """
     shape = check_shape(shape, name="shape")
-    rows = np.asarray(points, dtype=np.float64)
-    rows = rows.reshape(len(rows), -1) if rows.size else np.zeros((0, 2))
+    rows = _click_rows(points)
     return metrics.load_fixations([("clicks", x, y) for x, y in rows[:, :2]], shapes={"clicks": shape},
                                   out_of_bounds="drop")["clicks"]
 

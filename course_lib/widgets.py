@@ -1059,7 +1059,6 @@ def bubble_view(
     """
     picture = images.load_image(image)
     radius = check_positive(radius, name="radius")
-    blur = check_positive(blur, name="blur")
     time_limit = check_positive(time_limit, name="time_limit")
     display_width = check_count(display_width, name="display_width")
     softened = fixations.bubble_view_image(picture, blur=blur)

@@ -21,7 +21,7 @@ from course_lib import cli
 from course_lib.classroom import hidden_rng, hidden_seed, scoring, submissions, term
 from course_lib.classroom.markup import grade_id
 
-TIMEOUT = 60
+TIMEOUT = 120  # s per cell, and for a kernel to start (a loaded machine)
 
 _SOLUTION = {"grade": False, "grade_id": "double", "locked": False, "schema_version": 3, "solution": True,
              "task": False}

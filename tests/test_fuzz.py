@@ -253,6 +253,9 @@ SPECS: list[tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = [
                                       "time_limit": 5.0}),
     (fixations.inter_observer, lambda: {"maps": {"a": _binary(), "b": _binary()}, "sigma": 2.0,
                                         "metric": "auc_judd"}),
+    (fixations.clicks_map, lambda: {"points": [[1.0, 2.0, 30.0], [3.4, 1.6, 10.0]], "shape": (24, 32)}),
+    (fixations.bubble_view_image, lambda: {"image": _image(), "blur": 3.0, "click": (4.0, 5.0), "radius": 3.0}),
+    (fixations.clicks_output, lambda: {"points": [[1.0, 2.0, 30.0]], "image": "astronaut"}),
     (metrics.box_mask, lambda: {"shape": (10, 12), "box": (2, 3, 5, 9)}),
     (metrics.centre_gaussian, lambda: {"shape": (10, 12), "sigma": 3.0}),
     (metrics.evaluate_map, lambda: {"saliency": _map(), "mask": _binary(), "sigma": None, "tolerance": None}),
@@ -614,7 +617,8 @@ def test_every_public_function_of_the_science_modules_is_fuzzed():
     skipped = {  # need files, the network or minutes of training; covered by their own tests
         models.train, models.load_model, models.save_model, models.model_metadata, models.training_metadata,
         metrics.load_fixations, datasets.iter_split, fixations.read_clicks, fixations.append_clicks,
-        fixations.viewer_maps,  # files, and the Clicks records read_clicks makes (tests/test_fixations.py)
+        fixations.viewer_maps, fixations.notebook_clicks, fixations.class_dataset,  # files, Clicks records
+        # and folders of submissions (tests/test_fixations.py)
     }
     modules = (images, pyramids, features, itti_koch, attention, stimuli, baselines, metrics, fixations, video, datasets,
                models, gradients, classvis, localization, sanity, quadtree, applications, viz, timing, methods)

@@ -453,6 +453,8 @@ async def execute(
             nb, max_output_bytes=max_output_bytes, timeout=max(1, round(timeout)),
             answer_input=answer_input, delegate=delegate,
             max_notebook_bytes=max_notebook_bytes or max(DEFAULT_MAX_NOTEBOOK_BYTES, max_output_bytes),
+            # a kernel on a loaded machine may take longer to start than nbclient's 60 s: it gets a cell's time
+            startup_timeout=max(60, round(timeout)),
             interrupt_on_timeout=True, allow_errors=True, kernel_name=kernel_name, **manager,
             shutdown_kernel="immediate", record_timing=False, keep_widget_state=as_jupyterlab,
             resources={"metadata": {"path": folder}})
