@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import math
 import os
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from course_lib import metrics
+from course_lib.course_files import _write_atomically  # an interrupted save leaves no half table
 from course_lib._validation import (
     check_choice, check_image, check_map, check_number, check_numbers, check_positive, check_shape,
 )
@@ -204,6 +206,21 @@ def read_clicks(path: str | os.PathLike[str]) -> list[Clicks]:
             for (image, viewer), points in groups.items()]
 
 
+def _click_row(image: str, viewer: str, point: Sequence[float]) -> list[str]:
+    """One CSV row of :data:`CLICK_COLUMNS` (positions to a tenth of a pixel, whole milliseconds)."""
+    x, y, t = point
+    return [image, viewer, f"{x:.1f}", f"{y:.1f}", f"{t:.0f}"]
+
+
+def _clicks_table(rows: Iterable[Sequence[str]]) -> bytes:
+    """A clicks CSV, header first, as bytes for :func:`course_lib.course_files._write_atomically`."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(CLICK_COLUMNS)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
 def append_clicks(path: str | os.PathLike[str], points: npt.ArrayLike, *, image: str, viewer: str) -> Path:
     """Add one recording to a clicks CSV (created when missing) and return its path.
 
@@ -234,17 +251,7 @@ def append_clicks(path: str | os.PathLike[str], points: npt.ArrayLike, *, image:
             reader = csv.DictReader(handle)
             existing = [[row[column] for column in CLICK_COLUMNS] for row in reader]
     file.parent.mkdir(parents=True, exist_ok=True)
-    partial = file.with_name(f".{file.name}.{os.getpid()}.partial")
-    try:
-        with open(partial, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(CLICK_COLUMNS)
-            writer.writerows(existing)
-            writer.writerows([image, viewer, f"{x:.1f}", f"{y:.1f}", f"{t:.0f}"] for x, y, t in rows)
-        os.replace(partial, file)
-    finally:
-        if partial.exists():
-            partial.unlink()
+    _write_atomically(file, _clicks_table(existing + [_click_row(image, viewer, point) for point in rows]))
     return file
 
 
@@ -494,12 +501,8 @@ def class_dataset(
             pooled += [Clicks(r.image, viewers[student], r.points) for r in recordings]
     out = Path(os.fspath(out_dir))
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "fixations.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CLICK_COLUMNS)
-        for recording in pooled:
-            writer.writerows([recording.image, recording.viewer, f"{x:.1f}", f"{y:.1f}", f"{t:.0f}"]
-                             for x, y, t in recording.points)
+    _write_atomically(out / "fixations.csv", _clicks_table(
+        [_click_row(r.image, r.viewer, point) for r in pooled for point in r.points]))
     consistency: list[dict[str, object]] = []
     scores: list[dict[str, object]] = []
     for image_name in dict.fromkeys(r.image for r in pooled):

@@ -165,18 +165,19 @@ def _sources(source_folder: Path, notebooks: Sequence[str] | None,
     problems = check_markup(source_folder)
     if problems:
         raise ValueError("source_dir has broken exercise markup:\n  " + "\n  ".join(problems))
-    sources = {path.name: path.read_bytes() for path in notebook_paths(source_folder, name="source_dir")}
-    sources = {name: data for name, data in sources.items()
-               if any(is_test(cell) for cell in parse_notebook(data, name=name).cells)}
-    public = sorted(name for name, data in sources.items() if is_public(parse_notebook(data, name=name)))
+    raw = {path.name: path.read_bytes() for path in notebook_paths(source_folder, name="source_dir")}
+    parsed = {name: parse_notebook(data, name=name) for name, data in raw.items()}  # each parsed once
+    parsed = {name: nb for name, nb in parsed.items() if any(is_test(cell) for cell in nb.cells)}
+    sources = {name: raw[name] for name in parsed}
+    public = sorted(name for name, nb in parsed.items() if is_public(nb))
     if public:
         raise ValueError(f"source_dir {str(source_folder)!r} holds the notebooks installed with the package "
                          f"({', '.join(public[:2])}...), which carry no hidden tests and no sample answers: grade "
                          "with the instructor notebooks of a clone of the course (--source CLONE/notebooks)")
     if extra_tests:  # appended to the sources before anything is keyed or graded, for every notebook
         unused = set(extra_tests)
-        for name, data in sources.items():
-            extended, left = term.add_extra_tests(parse_notebook(data, name=name), extra_tests)
+        for name, nb in parsed.items():
+            extended, left = term.add_extra_tests(nb, extra_tests)
             if len(left) < len(extra_tests):
                 sources[name] = nbformat.writes(extended).encode("utf-8")
             unused &= set(left)
