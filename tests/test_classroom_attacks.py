@@ -301,6 +301,9 @@ def test_the_host_was_not_touched(attacked):
     assert not written and not marker.exists()
     leftover = [line for line in os.popen("ps -eo args").read().splitlines() if "ipykernel" in line and "bwrap" in line]
     assert not leftover, leftover
+    # every bubblewrap the grader started was reaped: none is left a zombie child of this process
+    children = os.popen(f"ps -o stat=,comm= --ppid {os.getpid()}").read().splitlines()
+    assert not [line for line in children if line.lstrip().startswith("Z")], children
 
 
 def test_the_gradebook_has_a_row_for_everyone(attacked):

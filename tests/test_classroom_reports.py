@@ -135,6 +135,30 @@ def test_knock_on_name_errors_are_folded_into_one_line(term):
     assert "3 later cells failed" in page
 
 
+def test_output_checks_name_cells_as_the_students_own_notebook_does():
+    """An NBVAL_CHECK_OUTPUT cell is named by its place in the student's notebook (the grader's
+    cells and a restored test not counted); one the student deleted by the course's number."""
+    from course_lib.classroom import runner, scoring
+
+    checked = new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(2)", execution_count=1,
+                            outputs=[nbformat.v4.new_output("stream", name="stdout", text="2\n")])
+    gone = new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(3)", execution_count=2,
+                         outputs=[nbformat.v4.new_output("stream", name="stdout", text="3\n")])
+    source = new_notebook(cells=[new_markdown_cell("# course"), checked, gone])
+    def guard():
+        return new_code_cell("pass", metadata={scoring._GRADER_KEY: {"role": "verify"}})
+
+    restored = new_code_cell("assert True", metadata={scoring._RESTORED_KEY: True})
+    student_copy = new_code_cell(checked.source, outputs=[nbformat.v4.new_output("stream", name="stdout",
+                                                                                 text="5\n")])
+    graded = new_notebook(cells=[guard(), new_markdown_cell("mine"), new_markdown_cell("# course"), restored,
+                                 guard(), student_copy])
+    execution = runner.Execution(graded, executed={5}, replies={5: {"status": "ok"}})
+    checks = scoring._output_checks(execution, source, ())
+    assert [(c.name, c.passed) for c in checks] == [("cell 3", False), ("course notebook's cell 3", False)]
+    assert checks[1].message == "cell missing from the submission"
+
+
 def test_what_counts_as_a_knock_on_name_error():
     """A NameError is folded only when its name is one that a failed cell binds (or, not parsing, holds)."""
     from course_lib.classroom import scoring

@@ -463,7 +463,10 @@ async def execute(
         with open(log_path, "wb") as log:
             env = kernel_env(folder, home=None if sandbox is not None else fresh_home,  # bwrap: an empty home
                              figures=as_jupyterlab)
-            task = asyncio.ensure_future(client.async_execute(env=env, stdout=log, stderr=log))
+            # cleanup_kc: nbclient stops (and reaps) only kernels of managers it made itself; the
+            # sandbox's manager is ours, and its bubblewrap would otherwise stay a zombie (or, with
+            # no control group to remove, a live kernel) until the grader exits
+            task = asyncio.ensure_future(client.async_execute(env=env, stdout=log, stderr=log, cleanup_kc=True))
             # Not asyncio.wait_for: nbclient turns the cancellation into DeadKernelError.
             done, _ = await asyncio.wait({task}, timeout=budget)
             try:

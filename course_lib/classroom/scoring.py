@@ -531,6 +531,13 @@ def _nbval_available() -> bool:
     return True
 
 
+def student_cell_number(nb: NotebookNode, index: int) -> int:
+    """Cell ``index`` of the graded notebook numbered as in the student's own notebook: the grader's
+    cells and the test cells it restored are not counted (feedback names cells by this number)."""
+    return sum(_grader_role(cell) is None and not cell.metadata.get(_RESTORED_KEY)
+               for cell in nb.cells[:index + 1])
+
+
 def _output_checks(execution: runner.Execution, source: NotebookNode,
                    patterns: Sequence[tuple[str, str]]) -> list[CheckResult]:
     if not _nbval_available():
@@ -540,15 +547,18 @@ def _output_checks(execution: runner.Execution, source: NotebookNode,
     for index, cell in enumerate(execution.nb.cells):
         by_source.setdefault(cell.source, (index, cell))
     checks = []
-    for number, reference in enumerate(source.cells, start=1):
+    for course_number, reference in enumerate(source.cells, start=1):
         if reference.cell_type != "code" or reference.get("execution_count") is None \
                 or not output_checked(reference):
             continue
-        name = f"cell {number}"
         index, cell = by_id.get(reference.get("id")) or by_source.get(reference.source, (None, None))
         if cell is None:
-            checks.append(CheckResult("output", name, False, 0.0, 0.0, "cell missing from the submission"))
-        elif index not in execution.executed:
+            # not in the student's notebook, so only the course's numbering can name it
+            checks.append(CheckResult("output", f"course notebook's cell {course_number}", False, 0.0, 0.0,
+                                      "cell missing from the submission"))
+            continue
+        name = f"cell {student_cell_number(execution.nb, index)}"
+        if index not in execution.executed:
             checks.append(CheckResult("output", name, False, 0.0, 0.0, "cell not run"))
         elif first_error(cell) is not None:
             checks.append(CheckResult("output", name, False, 0.0, 0.0, "cell raised an error"))
@@ -624,12 +634,11 @@ def score(
     tampering: list[str] = []
     results: dict[str, CheckResult] = {}
     order: list[str] = []
-    number = 0  # the cell's place in the student's own notebook
     broken: set[str] = set()  # names that cells which failed should have defined
     knock_on: list[tuple[int, str]] = []  # (cell number, name): NameErrors that an earlier failure explains
     for index, cell in enumerate(execution.nb.cells):
         role = _grader_role(cell)
-        number += role is None and not cell.metadata.get(_RESTORED_KEY)
+        number = student_cell_number(execution.nb, index)
         if role is not None:
             if role.get("role") == "verify" and not tampering:
                 found = _guard_verdict(cell, index in execution.executed, execution.replies.get(index, {}))
