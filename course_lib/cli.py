@@ -285,6 +285,37 @@ def _fixations_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eye_tracking_command(args: argparse.Namespace) -> int:
+    from course_lib import eye_tracking
+
+    args.flags["folder"] = "--mit1003" if args.mit1003 else "--cat2000"  # the reader's errors name its folder
+    if args.pysaliency and not args.location:
+        raise ValueError("--pysaliency needs --location, the folder pysaliency caches the data set in")
+    if args.mit1003:
+        data = eye_tracking.read_mit1003(args.mit1003, limit=args.limit)
+    elif args.cat2000:
+        data = eye_tracking.read_cat2000(args.cat2000, categories=args.category, limit=args.limit)
+    else:
+        data = eye_tracking.load_pysaliency(args.pysaliency, args.location)
+    consistency, scores = eye_tracking.score_data(data, args.out, max_side=args.max_side, sigma=args.sigma,
+                                                  methods=args.method)
+    viewers = sorted({r.viewer for r in data.recordings})
+    print(f"{data.source}: {len(consistency)} image(s) scored, {len(viewers)} viewer(s) "
+          f"-> {args.out}/consistency.csv, scores.csv")
+    ceilings = [row["inter_observer_auc"] for row in consistency if isinstance(row["inter_observer_auc"], float)]
+    print(f"inter-observer AUC-Judd (the ceiling): {np.mean(ceilings):.3f} over {len(ceilings)} image(s)" if ceilings
+          else "inter-observer AUC-Judd: n/a (the files pool every viewer)")
+    print(f"{'method':<26} {'AUC-Judd':>8} {'NSS':>6}  images")
+    for method in dict.fromkeys(row["method"] for row in scores):
+        rows = [row for row in scores if row["method"] == method and isinstance(row["auc_judd"], float)]
+        if rows:
+            print(f"{method:<26} {np.mean([r['auc_judd'] for r in rows]):8.3f} "
+                  f"{np.mean([r['nss'] for r in rows]):6.2f}  {len(rows)}")
+    for line in data.skipped:
+        print(f"skipped {line}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per task."""
     parser = argparse.ArgumentParser(
@@ -476,6 +507,34 @@ def build_parser() -> argparse.ArgumentParser:
     fixations_parser.add_argument("--method", action="append", default=None, choices=sorted(METHODS),
                                   help="score only this method (repeatable; default: all)")
     fixations_parser.set_defaults(run=_fixations_command)
+
+    eye_parser = commands.add_parser(
+        "eye-tracking", help="score the course's methods on a real eye-tracking data set you have on disk",
+        description="Read MIT1003 (ALLSTIMULI/ and ALLFIXATIONMAPS/) or the CAT2000 training set (Stimuli/ and "
+                    "FIXATIONLOCS/) from their own files, or a data set through pysaliency (optional, not "
+                    "installed by the course), and write OUT/consistency.csv and OUT/scores.csv (per image and "
+                    "method, and the centre prior: AUC-Judd and NSS); prints each method's mean.",
+    )
+    source = eye_parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--mit1003", metavar="DIR", help="MIT1003's folder")
+    source.add_argument("--cat2000", metavar="DIR", help="CAT2000's trainSet folder")
+    source.add_argument("--pysaliency", choices=["MIT1003", "CAT2000_train"],
+                        help="load this data set through pysaliency (needs --location)")
+    eye_parser.add_argument("--location", metavar="DIR", help="pysaliency's cache folder")
+    eye_parser.add_argument("--category", action="append", default=None,
+                            help="CAT2000 category to read (repeatable; default: all)")
+    eye_parser.add_argument("--limit", type=int, default=None,
+                            help="read at most this many images (per category for CAT2000)")
+    eye_parser.add_argument("--max-side", type=int, default=512,
+                            help="score images shrunk to at most this many pixels a side (default: 512)")
+    eye_parser.add_argument("--out", default="eye-tracking", help="output folder (default: eye-tracking)")
+    eye_parser.add_argument("--sigma", type=float, default=None,
+                            help="blur of the pooled fixations in pixels (default: 1/16 of the shorter side)")
+    eye_parser.add_argument("--method", action="append", default=None, choices=sorted(METHODS),
+                            help="score only this method (repeatable; default: all)")
+    eye_parser.set_defaults(run=_eye_tracking_command,
+                            flags={"limit": "--limit", "max_side": "--max-side", "categories": "--category",
+                                   "sigma": "--sigma", "location": "--location", "dataset": "--pysaliency"})
     return parser
 
 

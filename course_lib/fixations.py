@@ -43,7 +43,8 @@ from course_lib._validation import (
 __all__ = [
     "CENTRE_PRIOR", "CLICKS_MIME", "CLICK_COLUMNS", "ClassDataset", "Clicks", "append_clicks", "bubble_view_image",
     "class_dataset", "clean_clicks", "clicks_map",
-    "clicks_output", "inter_observer", "notebook_clicks", "read_clicks", "viewer_maps",
+    "clicks_output", "CONSISTENCY_COLUMNS", "inter_observer", "notebook_clicks", "read_clicks", "SCORE_COLUMNS",
+    "score_recordings", "viewer_maps", "write_score_tables",
 ]
 
 CLICK_COLUMNS = ("image", "viewer", "x", "y", "t_ms")
@@ -401,6 +402,93 @@ class ClassDataset:
     """Files and images left out, with the reason."""
 
 
+def score_recordings(
+    recordings: Iterable[Clicks],
+    pictures: Mapping[str, npt.ArrayLike],
+    *,
+    sigma: float | None = None,
+    methods: Sequence[str] | None = None,
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Score saliency methods on human fixations: the small benchmark of :func:`class_dataset`.
+
+    For each image of ``pictures`` that ``recordings`` has fixations on, one
+    binary map per viewer (:func:`viewer_maps`); the inter-observer baseline
+    (:func:`inter_observer`, AUC-Judd and NSS, mean over viewers) when there
+    are two viewers or more; then every method's map (and the
+    :data:`CENTRE_PRIOR` baseline) scored on each viewer's fixations, the mean
+    over viewers (AUC-Judd, Judd et al. 2009; NSS, Peters et al. 2005).
+
+    Parameters
+    ----------
+    recordings : iterable of Clicks
+        Fixations (or clicks) in pixels of the images in ``pictures``.
+    pictures : mapping of str to ndarray
+        The images by name, in the course format (:func:`course_lib.images.load_image`).
+    sigma : float or None
+        Blur of the pooled fixations in pixels; default 1/16 of the image's
+        shorter side (about one degree of visual angle, as the MIT
+        benchmark's 35 px at 1024×768).
+    methods : sequence of str or None
+        Names in :data:`course_lib.methods.METHODS` (default: all).
+
+    Returns
+    -------
+    consistency, scores : list of dict
+        Per image: ``image, viewers, clicks, inter_observer_auc,
+        inter_observer_nss``; per image and method: ``image, method,
+        auc_judd, nss`` (``""`` where there is nothing to score).
+    """
+    from course_lib.methods import METHODS
+
+    if methods is not None and (isinstance(methods, str) or not isinstance(methods, Iterable)):
+        raise TypeError(f"methods must be a sequence of method names, got {type(methods).__name__}")
+    chosen = list(METHODS) if methods is None else list(methods)
+    unknown = [name for name in chosen if not isinstance(name, str) or name not in METHODS]
+    if unknown:
+        raise ValueError(f"methods must be names in {sorted(METHODS)}, got {unknown!r}")
+    if sigma is not None:
+        sigma = check_positive(sigma, name="sigma")
+    if not isinstance(pictures, Mapping):
+        raise TypeError(f"pictures must map image names to images, got {type(pictures).__name__}")
+    if not isinstance(recordings, Iterable) or isinstance(recordings, (str, bytes, Clicks)):
+        raise TypeError(f"recordings must be an iterable of Clicks, got {type(recordings).__name__}")
+    pooled = list(recordings)
+    for index, recording in enumerate(pooled):
+        if not isinstance(recording, Clicks):
+            raise TypeError(f"recordings[{index}] must be a Clicks, got {type(recording).__name__}")
+    consistency: list[dict[str, object]] = []
+    scores: list[dict[str, object]] = []
+    for image_name in dict.fromkeys(r.image for r in pooled):
+        if image_name not in pictures:
+            continue
+        image = check_image(pictures[image_name], name=f"pictures[{image_name!r}]")
+        shape = image.shape[:2]
+        blur = 2 * min(shape) / 32 if sigma is None else sigma
+        maps = {v: m for v, m in viewer_maps(pooled, image=image_name, shape=shape).items() if m.any()}
+        row: dict[str, object] = {"image": image_name, "viewers": len(maps),
+                                  "clicks": int(sum(m.sum() for m in maps.values())),
+                                  "inter_observer_auc": "", "inter_observer_nss": ""}
+        if len(maps) >= 2:
+            for metric, key in (("auc_judd", "inter_observer_auc"), ("nss", "inter_observer_nss")):
+                found = inter_observer(maps, sigma=blur, metric=metric)
+                row[key] = float(np.mean(list(found.values()))) if found else ""
+        consistency.append(row)
+        candidates = {name: METHODS[name] for name in chosen}
+        # the map that never looks at the image (notebook 05, §4.2): what a model must beat
+        candidates[CENTRE_PRIOR] = lambda picture: metrics.centre_gaussian(picture.shape[:2], sigma=min(shape) / 4)
+        usable = [m for m in maps.values() if not m.all()]
+        for name, method in candidates.items():
+            saliency = np.asarray(method(image), dtype=np.float32)
+            if saliency.shape != shape:
+                import cv2
+
+                saliency = cv2.resize(saliency, shape[::-1], interpolation=cv2.INTER_LINEAR)
+            scores.append({"image": image_name, "method": name,
+                           "auc_judd": float(np.mean([metrics.auc_judd(saliency, m) for m in usable])) if usable else "",
+                           "nss": float(np.mean([metrics.nss(saliency, m) for m in usable])) if usable else ""})
+    return consistency, scores
+
+
 def _is_clicks_file(path: Path) -> bool:
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
@@ -410,12 +498,31 @@ def _is_clicks_file(path: Path) -> bool:
     return all(column in header for column in CLICK_COLUMNS)
 
 
-def _write_table(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({key: f"{value:.4f}" if isinstance(value, float) else value for key, value in row.items()})
+CONSISTENCY_COLUMNS = ("image", "viewers", "clicks", "inter_observer_auc", "inter_observer_nss")
+"""Columns of ``consistency.csv`` (:func:`score_recordings`'s first table)."""
+
+SCORE_COLUMNS = ("image", "method", "auc_judd", "nss")
+"""Columns of ``scores.csv`` (:func:`score_recordings`'s second table)."""
+
+
+def _table_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=list(columns))
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: f"{value:.4f}" if isinstance(value, float) else value for key, value in row.items()})
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_score_tables(out_dir: str | os.PathLike[str], consistency: Iterable[Mapping[str, object]],
+                       scores: Iterable[Mapping[str, object]]) -> Path:
+    """Write :func:`score_recordings`'s tables as ``consistency.csv`` and ``scores.csv`` in ``out_dir``
+    (created; floats with four decimals); returns the folder."""
+    out = Path(os.fspath(out_dir))
+    out.mkdir(parents=True, exist_ok=True)
+    _write_atomically(out / "consistency.csv", _table_bytes(CONSISTENCY_COLUMNS, consistency))
+    _write_atomically(out / "scores.csv", _table_bytes(SCORE_COLUMNS, scores))
+    return out
 
 
 def class_dataset(
@@ -478,6 +585,8 @@ def class_dataset(
     if not isinstance(keep_names, bool):
         raise TypeError(f"keep_names must be True or False, got {keep_names!r}")
     chosen = list(METHODS) if methods is None else [name for name in methods if resolve_method(name)]
+    if sigma is not None:
+        check_positive(sigma, name="sigma")
     students = sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
     order = sorted(students, key=lambda name: hashlib.sha256(name.encode("utf-8")).hexdigest())
     viewers = {name: name if keep_names else f"viewer-{rank:02d}" for rank, name in enumerate(order, start=1)}
@@ -503,39 +612,12 @@ def class_dataset(
     out.mkdir(parents=True, exist_ok=True)
     _write_atomically(out / "fixations.csv", _clicks_table(
         [_click_row(r.image, r.viewer, point) for r in pooled for point in r.points]))
-    consistency: list[dict[str, object]] = []
-    scores: list[dict[str, object]] = []
+    loaded: dict[str, np.ndarray] = {}
     for image_name in dict.fromkeys(r.image for r in pooled):
         try:
-            image = images.load_image(image_name)
+            loaded[image_name] = images.load_image(image_name)
         except (TypeError, ValueError):
             skipped.append(f"image {image_name!r}: not a course sample, so not scored")
-            continue
-        shape = image.shape[:2]
-        blur = 2 * min(shape) / 32 if sigma is None else check_positive(sigma, name="sigma")
-        maps = {v: m for v, m in viewer_maps(pooled, image=image_name, shape=shape).items() if m.any()}
-        row: dict[str, object] = {"image": image_name, "viewers": len(maps),
-                                  "clicks": int(sum(m.sum() for m in maps.values())),
-                                  "inter_observer_auc": "", "inter_observer_nss": ""}
-        if len(maps) >= 2:
-            for metric, key in (("auc_judd", "inter_observer_auc"), ("nss", "inter_observer_nss")):
-                found = inter_observer(maps, sigma=blur, metric=metric)
-                row[key] = float(np.mean(list(found.values()))) if found else ""
-        consistency.append(row)
-        candidates = {name: METHODS[name] for name in chosen}
-        # the map that never looks at the image (notebook 05, §4.2): what a model must beat
-        candidates[CENTRE_PRIOR] = lambda picture: metrics.centre_gaussian(picture.shape[:2], sigma=min(shape) / 4)
-        for name, method in candidates.items():
-            saliency = np.asarray(method(image), dtype=np.float32)
-            if saliency.shape != shape:
-                import cv2
-
-                saliency = cv2.resize(saliency, shape[::-1], interpolation=cv2.INTER_LINEAR)
-            usable = [m for m in maps.values() if not m.all()]
-            scores.append({"image": image_name, "method": name,
-                           "auc_judd": float(np.mean([metrics.auc_judd(saliency, m) for m in usable])) if usable else "",
-                           "nss": float(np.mean([metrics.nss(saliency, m) for m in usable])) if usable else ""})
-    _write_table(out / "consistency.csv", ("image", "viewers", "clicks", "inter_observer_auc", "inter_observer_nss"),
-                 consistency)
-    _write_table(out / "scores.csv", ("image", "method", "auc_judd", "nss"), scores)
+    consistency, scores = score_recordings(pooled, loaded, sigma=sigma, methods=chosen)
+    write_score_tables(out, consistency, scores)
     return ClassDataset(viewers, consistency, scores, skipped)

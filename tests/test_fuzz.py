@@ -25,6 +25,7 @@ import inspect
 import math
 import signal
 import warnings
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import matplotlib
@@ -40,6 +41,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from course_lib import (
+    eye_tracking,
     video,
     applications,
     attention,
@@ -256,6 +258,15 @@ SPECS: list[tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = [
     (fixations.clicks_map, lambda: {"points": [[1.0, 2.0, 30.0], [3.4, 1.6, 10.0]], "shape": (24, 32)}),
     (fixations.bubble_view_image, lambda: {"image": _image(), "blur": 3.0, "click": (4.0, 5.0), "radius": 3.0}),
     (fixations.clicks_output, lambda: {"points": [[1.0, 2.0, 30.0]], "image": "astronaut"}),
+    (fixations.score_recordings, lambda: {
+        "recordings": [fixations.Clicks("a", "v1", np.array([[3.0, 4.0, 0.0]])),
+                       fixations.Clicks("a", "v2", np.array([[10.0, 12.0, 5.0]]))],
+        "pictures": {"a": _image()}, "sigma": 2.0, "methods": ["spectral_residual"]}),
+    # eye_tracking (real data sets; pysaliency's objects stood in for)
+    (eye_tracking.from_pysaliency, lambda: {
+        "stimuli": SimpleNamespace(filenames=["a.png", "b.png"]),
+        "recorded": SimpleNamespace(x=np.array([1.0, 2.0]), y=np.array([3.0, 4.0]), t=np.array([0.1, 0.2]),
+                                    n=np.array([0, 1]), subject=np.array([0, 0]))}),
     (metrics.box_mask, lambda: {"shape": (10, 12), "box": (2, 3, 5, 9)}),
     (metrics.centre_gaussian, lambda: {"shape": (10, 12), "sigma": 3.0}),
     (metrics.evaluate_map, lambda: {"saliency": _map(), "mask": _binary(), "sigma": None, "tolerance": None}),
@@ -619,8 +630,11 @@ def test_every_public_function_of_the_science_modules_is_fuzzed():
         metrics.load_fixations, datasets.iter_split, fixations.read_clicks, fixations.append_clicks,
         fixations.viewer_maps, fixations.notebook_clicks, fixations.class_dataset,  # files, Clicks records
         # and folders of submissions (tests/test_fixations.py)
+        fixations.write_score_tables, eye_tracking.read_mit1003, eye_tracking.read_cat2000,  # data sets' folders,
+        eye_tracking.load_pysaliency, eye_tracking.score_data,  # pysaliency's cache (tests/test_eye_tracking.py)
     }
-    modules = (images, pyramids, features, itti_koch, attention, stimuli, baselines, metrics, fixations, video, datasets,
+    modules = (images, pyramids, features, itti_koch, attention, stimuli, baselines, metrics, fixations, eye_tracking,
+               video, datasets,
                models, gradients, classvis, localization, sanity, quadtree, applications, viz, timing, methods)
     missing = [
         f"{module.__name__}.{name}"

@@ -119,3 +119,32 @@ def test_the_installed_environment_is_exactly_the_lock():
         # a local label is the build, not the release: torch 2.14.1+cpu is torch 2.14.1
         assert version.public == pins[name].public, f"{name} {version} is installed, the lock says {pins[name]}"
     _required_closure(installed)  # raises on a requirement that is not installed
+
+
+def test_every_package_course_lib_imports_is_declared():
+    """A package that ``course_lib`` imports must be a requirement of pyproject.toml (or an extra's),
+    not only a dependency of one (scipy came through scikit-image, Pillow through matplotlib): a
+    release of the other that drops it would break the course.  Optional imports guarded by
+    ``except ImportError`` count as well; pysaliency alone is left out, documented as not installed."""
+    import ast
+
+    declared = {canonicalize_name(r.name) for r in _pyproject_requirements()}
+    distributions = importlib.metadata.packages_distributions()  # top-level module -> distributions
+    standard = set(sys.stdlib_module_names)
+    missing = set()
+    for path in sorted((ROOT / "course_lib").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in standard or top in ("course_lib", "pysaliency", "__future__"):
+                    continue
+                owners = {canonicalize_name(d) for d in distributions.get(top, [top])}
+                if not owners & declared:
+                    missing.add(f"{top} ({path.relative_to(ROOT)})")
+    assert not missing, f"imported by course_lib but not declared in pyproject.toml: {sorted(missing)}"
