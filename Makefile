@@ -66,7 +66,7 @@ app: install
 
 test: install
 	MPLBACKEND=Agg SALIENCY_UNLOCKED=$(SALIENCY_UNLOCKED) $(PY) -m pytest tests course_lib notebooks --ignore=tests/browser \
-		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=40
 	@if [ -n "$(CHROMIUM)" ]; then $(MAKE) --no-print-directory test-browser; \
 	else echo "Chromium not found: skipping make test-browser (apt-get install chromium)"; fi
 
