@@ -60,7 +60,7 @@ lab: install
 # Every explorer of the course in one page, served by voila (no code cells): apps/explorers.ipynb.
 # The client option: voila runs the app cell with nbclient, which can miss a reply after widget
 # cells and wait forever (jupyter/nbclient#312); the course's client polls in slices.
-VOILA_CLIENT := --KernelManager.client_class=course_lib.classroom.runner.SlicedPollClient
+VOILA_CLIENT := --KernelManager.client_class=course_lib.kernel_transport.SlicedPollClient
 app: install
 	$(VENV)/bin/voila apps/explorers.ipynb --port=$(APP_PORT) $(VOILA_CLIENT) $(APP_ARGS)
 

@@ -49,7 +49,7 @@ def test_voila_serves_the_app_with_its_widget_and_no_error(tmp_path):
     port = free_port()
     voila = Path(sys.executable).with_name("voila")
     command = [str(voila) if voila.exists() else "voila", str(APP), "--no-browser", f"--port={port}",
-               "--Voila.ip=127.0.0.1", "--KernelManager.client_class=course_lib.classroom.runner.SlicedPollClient"]
+               "--Voila.ip=127.0.0.1", "--KernelManager.client_class=course_lib.kernel_transport.SlicedPollClient"]
     with (tmp_path / "voila.log").open("w") as log, running(command, cwd=ROOT, log=log) as process:
         page = None
         deadline = time.monotonic() + 180

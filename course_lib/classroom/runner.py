@@ -9,20 +9,8 @@ a cap on stored output per cell, a record of which cells ran and which timed
 out, a whole-notebook time budget, and a kernel started in an empty working
 folder with the course's headless marker set.
 
-**The idle wait after widget cells** (nbclient issue #312).  nbclient waits
-for a cell's ``execute_reply`` with one ``poll`` of the shell socket for the
-whole cell timeout.  Measured here (notebook 01, 15 s cell timeout): in 5 of
-6 runs the reply of the cell that displays an explorer was already in the
-socket a few milliseconds after the kernel went idle, but the asyncio poller
-was not woken (zmq's notification descriptor is edge-triggered and the
-wake-up was lost); the poll returned it only when its timeout expired, 15 s
-later.  The fix uses jupyter_client's documented extension points, not a
-copy of nbclient: a kernel manager whose ``client_factory`` makes a client
-whose shell and iopub channels (``shell_channel_class``,
-``iopub_channel_class``) wait in slices of :data:`POLL_SLICE` seconds; each
-slice ends with a fresh look at the socket, so a lost wake-up costs at most
-one slice.  Checked with jupyter_client 8.10 and nbclient 0.11
-(``tests/test_classroom_runner.py`` has the stress test).
+The kernels' channels poll in slices (:mod:`course_lib.kernel_transport`): nbclient's one long
+poll of a socket can miss its wake-up (nbclient issue #312).
 """
 
 from __future__ import annotations
@@ -36,22 +24,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Empty
 from typing import Any
 
-from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.channels import AsyncZMQSocketChannel
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async
 from nbformat import NotebookNode
-from traitlets import Type
 
 from course_lib import course_files
+from course_lib.kernel_transport import SlicedPollKernelManager
 from course_lib.classroom.sandbox import Sandbox
-
-POLL_SLICE = 0.02
-"""Seconds a channel waits on its socket before looking again (bounds a lost wake-up; short, as the
-pristine kernel's calls of a student's function each wait on two channels)."""
 
 HEADLESS_ENV = "COURSE_LIB_HEADLESS"
 """Set in the kernels this package starts, so that progress() inside them does nothing."""
@@ -68,37 +48,6 @@ KEPT_ENV = ("PATH", "LD_LIBRARY_PATH", "LANG", "LANGUAGE", "TZ", "TERM", "PYTHON
 
 KEPT_ENV_PREFIXES = ("LC_", "OMP_", "MKL_", "OPENBLAS_", "KMP_", "GOTO_", "NUMEXPR_", "VECLIB_")
 """...and those starting so: locale and the thread and CPU settings of the numeric libraries."""
-
-
-class SlicedPollChannel(AsyncZMQSocketChannel):
-    """``get_msg`` that never sleeps on the socket longer than :data:`POLL_SLICE`."""
-
-    async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = POLL_SLICE if deadline is None else max(0.0, min(POLL_SLICE, deadline - time.monotonic()))
-            try:
-                return await super().get_msg(timeout=left)
-            except Empty:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise
-
-
-class SlicedPollClient(AsyncKernelClient):
-    """An asynchronous kernel client whose shell and iopub channels poll in slices.
-
-    Also for voila (``make app``): ``--KernelManager.client_class=course_lib.classroom.runner.SlicedPollClient``.
-    """
-
-    shell_channel_class = Type(SlicedPollChannel)
-    iopub_channel_class = Type(SlicedPollChannel)
-    stdin_channel_class = Type(SlicedPollChannel)
-
-
-class SlicedPollKernelManager(AsyncKernelManager):
-    """An ``AsyncKernelManager`` whose clients are :class:`SlicedPollClient`."""
-
-    client_factory = Type(SlicedPollClient, klass=AsyncKernelClient)
 
 
 def kernel_manager_class() -> type:
