@@ -215,7 +215,7 @@ def copy_course(directory: str | os.PathLike[str], *, force: bool = False,
             if not force:
                 report.skipped.append(source.name)
                 continue
-        _write_atomically(target, content)
+        write_atomically(target, content)
         report.written.append(source.name)
     return report
 
@@ -237,7 +237,9 @@ def _version_of(source: Path, version: str) -> bytes:
     return nbformat.writes(student_notebook(nb, self_study=version == "self-study")).encode("utf-8") + b"\n"
 
 
-def _write_atomically(target: Path, content: bytes) -> None:
+def write_atomically(target: Path, content: bytes) -> None:
+    """Write ``content`` to ``target`` through a temporary file beside it and a rename: an interrupted
+    write leaves the old file (or none), never half of the new one."""
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         with open(partial, "wb") as out:  # mode 0o666 less the umask, as any new file

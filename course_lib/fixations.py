@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from course_lib import metrics
-from course_lib.course_files import _write_atomically  # an interrupted save leaves no half table
+from course_lib.course_files import write_atomically  # an interrupted save leaves no half table
 from course_lib._validation import (
     check_choice, check_image, check_map, check_number, check_numbers, check_positive, check_shape,
 )
@@ -214,7 +214,7 @@ def _click_row(image: str, viewer: str, point: Sequence[float]) -> list[str]:
 
 
 def _clicks_table(rows: Iterable[Sequence[str]]) -> bytes:
-    """A clicks CSV, header first, as bytes for :func:`course_lib.course_files._write_atomically`."""
+    """A clicks CSV, header first, as bytes for :func:`course_lib.course_files.write_atomically`."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(CLICK_COLUMNS)
@@ -252,7 +252,7 @@ def append_clicks(path: str | os.PathLike[str], points: npt.ArrayLike, *, image:
             reader = csv.DictReader(handle)
             existing = [[row[column] for column in CLICK_COLUMNS] for row in reader]
     file.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(file, _clicks_table(existing + [_click_row(image, viewer, point) for point in rows]))
+    write_atomically(file, _clicks_table(existing + [_click_row(image, viewer, point) for point in rows]))
     return file
 
 
@@ -520,8 +520,8 @@ def write_score_tables(out_dir: str | os.PathLike[str], consistency: Iterable[Ma
     (created; floats with four decimals); returns the folder."""
     out = Path(os.fspath(out_dir))
     out.mkdir(parents=True, exist_ok=True)
-    _write_atomically(out / "consistency.csv", _table_bytes(CONSISTENCY_COLUMNS, consistency))
-    _write_atomically(out / "scores.csv", _table_bytes(SCORE_COLUMNS, scores))
+    write_atomically(out / "consistency.csv", _table_bytes(CONSISTENCY_COLUMNS, consistency))
+    write_atomically(out / "scores.csv", _table_bytes(SCORE_COLUMNS, scores))
     return out
 
 
@@ -610,7 +610,7 @@ def class_dataset(
             pooled += [Clicks(r.image, viewers[student], r.points) for r in recordings]
     out = Path(os.fspath(out_dir))
     out.mkdir(parents=True, exist_ok=True)
-    _write_atomically(out / "fixations.csv", _clicks_table(
+    write_atomically(out / "fixations.csv", _clicks_table(
         [_click_row(r.image, r.viewer, point) for r in pooled for point in r.points]))
     loaded: dict[str, np.ndarray] = {}
     for image_name in dict.fromkeys(r.image for r in pooled):

@@ -39,7 +39,7 @@ from typing import Iterable, NamedTuple, Sequence
 from course_lib.classroom.markup import as_path
 from course_lib.classroom.reports import LATE_COLUMNS, LATE_NAME, read_late
 from course_lib.classroom.submissions import MAX_SUBMISSION_BYTES, read_submission
-from course_lib.course_files import _write_atomically, course_folder
+from course_lib.course_files import course_folder, write_atomically
 
 LMS_NAMES = ("canvas", "moodle")
 """The downloads :func:`collect_submissions` understands."""
@@ -371,7 +371,7 @@ def _place(out: Path, chosen: _Chosen, data: bytes, force: bool) -> str:
         if not force:
             return "differs from the file already there; --force (force=True) overwrites it"
     folder.mkdir(exist_ok=True)
-    _write_atomically(target, data)
+    write_atomically(target, data)
     return "copied"
 
 
@@ -383,7 +383,7 @@ def _write_late(path: Path, rows: dict[tuple[str, str], str]) -> None:
     writer.writerows([student, notebook, late] for (student, notebook), late in sorted(rows.items()))
     content = text.getvalue().encode("utf-8")
     if not path.exists() or path.read_bytes() != content:
-        _write_atomically(path, content)
+        write_atomically(path, content)
 
 
 # ---------------------------------------------------------------------------
