@@ -345,3 +345,74 @@ def with_time_paragraph(source: str, paragraph: str) -> str:
             end = old.find(". ")  # the generated sentence has no ". " inside
             paragraphs[index] = paragraph + (old[end + 1:] if end >= 0 else "")
     return "\n\n".join(paragraphs)
+
+
+def _modules_used(nb: NotebookNode) -> set[str]:
+    """The ``course_lib`` modules a notebook's code cells use (``from course_lib import x``, ``course_lib.x``)."""
+    import ast
+
+    import course_lib
+
+    known = {path.stem for path in Path(course_lib.__file__).parent.glob("*.py")} | {"classroom"}
+    used: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        lines = [line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except SyntaxError:  # a student's unfinished cell: nothing to learn from it
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "course_lib":
+                used.update(alias.name for alias in node.names if alias.name in known)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("course_lib."):
+                used.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                used.update(alias.name.split(".")[1] for alias in node.names
+                            if alias.name.startswith("course_lib.") and alias.name.split(".")[1] in known)
+    return used
+
+
+SHARED_MODULES = ("_validation", "classroom", "cli", "course_files", "kernel_transport", "methods", "timing", "viz",
+                  "widgets")
+"""``course_lib`` modules that no one notebook teaches: checks, plotting, explorers, timing, the grader,
+the command line and the package's own plumbing (:func:`module_table` lists them apart)."""
+
+
+def module_table() -> str:
+    """The README's tables of ``course_lib``'s modules, made from the notebooks and the docstrings.
+
+    First the modules that teach the course, in notebook order: a module's
+    row sits at the first notebook that imports it, with every notebook that
+    does; then the modules of :data:`SHARED_MODULES`.  Each row's text is the
+    first line of the module's docstring.  ``tests/test_course_files.py``
+    checks that the README holds these tables as they are.
+    """
+    import ast
+
+    import nbformat
+
+    import course_lib
+
+    package = Path(course_lib.__file__).parent
+    users: dict[str, list[str]] = {}
+    for path in course_notebooks():
+        if path.parent.name != "notebooks":
+            continue  # the explorers' app uses every widget; it teaches nothing
+        for module in sorted(_modules_used(nbformat.read(path, as_version=4))):
+            users.setdefault(module, []).append(path.name.split("_")[0])
+    names = sorted([path.stem for path in package.glob("*.py") if path.stem != "__init__"] + ["classroom"])
+
+    def row(module: str, first: str) -> str:
+        path = package / "classroom" / "__init__.py" if module == "classroom" else package / f"{module}.py"
+        text = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        summary = text.splitlines()[0].rstrip(".").replace("|", "\\|") if text else ""
+        shown = f"`{module}/`" if module == "classroom" else f"`{module}`"
+        return f"| {first} | {shown} | {', '.join(users.get(module, [])) or '—'} | {summary} |"
+
+    taught = sorted((m for m in names if m not in SHARED_MODULES), key=lambda m: (users.get(m, ["zz"])[0], m))
+    header = ["| first notebook | module | notebooks that import it | what it holds |", "|---|---|---|---|"]
+    course = header + [row(m, users[m][0] if m in users else "—") for m in taught]
+    shared = header + [row(m, "—") for m in SHARED_MODULES]
+    return "\n".join(course) + "\n\nShared by the notebooks, the grader and the command line:\n\n" + "\n".join(shared)

@@ -160,3 +160,12 @@ def test_the_time_paragraph_replaces_only_its_first_sentence():
         course_files.with_time_paragraph(header, "**Time:** about 95 minutes of study."), "**Time:** about 90 minutes of study.")
     assert again == "# Title\n\n**Time:** about 90 minutes of study. No training here.\n\nMore."
     assert course_files.with_time_paragraph("# No times", "**Time:** x.") == "# No times"
+
+
+def test_the_readme_lists_the_modules_in_notebook_order():
+    """The README's module tables are course_files.module_table() as it is now: a module that a new
+    notebook imports, a new module or a changed docstring must show there (paste the printed table)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("<!-- module table: start -->\n", 1)[1].split("\n<!-- module table: end -->", 1)[0]
+    expected = course_files.module_table()
+    assert shown == expected, f"README's module tables are out of date; they should read:\n{expected}"
