@@ -291,6 +291,10 @@ def _eye_tracking_command(args: argparse.Namespace) -> int:
     args.flags["folder"] = "--mit1003" if args.mit1003 else "--cat2000"  # the reader's errors name its folder
     if args.pysaliency and not args.location:
         raise ValueError("--pysaliency needs --location, the folder pysaliency caches the data set in")
+    if args.category and not args.cat2000:
+        raise ValueError("--category selects CAT2000 categories: give it with --cat2000")
+    if args.limit is not None and args.pysaliency:
+        raise ValueError("--limit reads part of a data set's own files: not with --pysaliency")
     if args.mit1003:
         data = eye_tracking.read_mit1003(args.mit1003, limit=args.limit)
     elif args.cat2000:
@@ -501,7 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
     fixations_parser.add_argument("submissions", metavar="SUBMISSIONS", help="folder with one subfolder per student")
     fixations_parser.add_argument("--out", default="fixations", help="output folder (default: fixations)")
     fixations_parser.add_argument("--sigma", type=float, default=None,
-                                  help="blur of the pooled clicks in pixels (default: 1/16 of the image's shorter side)")
+                                  help="blur in pixels of the other viewers' clicks in the inter-observer baseline "
+                                       "(default: 1/16 of the image's shorter side)")
     fixations_parser.add_argument("--names", action="store_true",
                                   help="keep the student folder names instead of viewer-01, viewer-02, ...")
     fixations_parser.add_argument("--method", action="append", default=None, choices=sorted(METHODS),
@@ -512,24 +517,29 @@ def build_parser() -> argparse.ArgumentParser:
         "eye-tracking", help="score the course's methods on a real eye-tracking data set you have on disk",
         description="Read MIT1003 (ALLSTIMULI/ and ALLFIXATIONMAPS/) or the CAT2000 training set (Stimuli/ and "
                     "FIXATIONLOCS/) from their own files, or a data set through pysaliency (optional, not "
-                    "installed by the course), and write OUT/consistency.csv and OUT/scores.csv (per image and "
-                    "method, and the centre prior: AUC-Judd and NSS); prints each method's mean.",
+                    "installed by the course), and write OUT/consistency.csv (per image: viewers, fixated "
+                    "pixels, and the inter-observer AUC-Judd and NSS when there are several viewers) and "
+                    "OUT/scores.csv (per image and method, the centre prior included: AUC-Judd and NSS); "
+                    "prints each method's mean.",
     )
     source = eye_parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--mit1003", metavar="DIR", help="MIT1003's folder")
     source.add_argument("--cat2000", metavar="DIR", help="CAT2000's trainSet folder")
     source.add_argument("--pysaliency", choices=["MIT1003", "CAT2000_train"],
                         help="load this data set through pysaliency (needs --location)")
-    eye_parser.add_argument("--location", metavar="DIR", help="pysaliency's cache folder")
+    eye_parser.add_argument("--location", metavar="DIR",
+                            help="pysaliency's cache folder (downloaded there on first use; needs MATLAB or Octave)")
     eye_parser.add_argument("--category", action="append", default=None,
-                            help="CAT2000 category to read (repeatable; default: all)")
+                            help="CAT2000 category to read (repeatable; default: all; --cat2000 only)")
     eye_parser.add_argument("--limit", type=int, default=None,
-                            help="read at most this many images (per category for CAT2000)")
+                            help="read at most this many images (per category for CAT2000; not with --pysaliency)")
     eye_parser.add_argument("--max-side", type=int, default=512,
                             help="score images shrunk to at most this many pixels a side (default: 512)")
     eye_parser.add_argument("--out", default="eye-tracking", help="output folder (default: eye-tracking)")
     eye_parser.add_argument("--sigma", type=float, default=None,
-                            help="blur of the pooled fixations in pixels (default: 1/16 of the shorter side)")
+                            help="blur in pixels of the other viewers' fixations in the inter-observer baseline "
+                                 "(default: 1/16 of the shrunk image's shorter side; no effect on MIT1003's and "
+                                 "CAT2000's own files, which merge their viewers)")
     eye_parser.add_argument("--method", action="append", default=None, choices=sorted(METHODS),
                             help="score only this method (repeatable; default: all)")
     eye_parser.set_defaults(run=_eye_tracking_command,

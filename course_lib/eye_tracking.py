@@ -1,6 +1,6 @@
 """Real eye-tracking data read into the course's fixation format, to score the course's methods on.
 
-Used by ``saliency-course eye-tracking`` and notebook 05's closing section.
+Used by ``saliency-course eye-tracking`` (mentioned in notebook 05, §5).
 The course ships no eye-tracking data and downloads nothing; a student or an
 instructor who has a data set on disk reads it here, as its authors lay it out:
 
@@ -18,8 +18,10 @@ instructor who has a data set on disk reads it here, as its authors lay it out:
   into the course's format with one viewer per subject, so the
   inter-observer ceiling can be computed too.  pysaliency is not a course
   dependency: version 0.2.22, the one on PyPI, imports ``pkg_resources``
-  (removed from setuptools 81 on) and extracts MIT1003 and CAT2000 fixations
-  from the raw eye-tracker files with MATLAB or Octave.
+  (removed in setuptools 82; ``setuptools<81`` is the pin its deprecation
+  warning advised), calls ``np.trapz`` in its AUC (gone from NumPy 2.4, the
+  lock's version), and extracts MIT1003 and CAT2000 fixations from the raw
+  eye-tracker files with MATLAB or Octave on first download.
 
 The pooled files carry no viewer and no time: their fixations come back as
 one recording per image with viewer :data:`POOLED` and ``t_ms`` 0, enough for
@@ -50,7 +52,7 @@ __all__ = ["EyeTrackingData", "POOLED", "from_pysaliency", "load_pysaliency", "r
 POOLED = "pooled"
 """The viewer name of fixations whose file pools every viewer (MIT1003's and CAT2000's maps)."""
 
-_PYSALIENCY_DATASETS = {"MIT1003": "get_mit1003", "CAT2000_train": "get_cat2000_train"}
+_PYSALIENCY_DATASETS = ("MIT1003", "CAT2000_train")
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ class EyeTrackingData:
     source: str
     """Which data set and folder the data came from."""
     images: dict[str, Path]
-    """Image name -> its file (the name is the file's path under the stimuli folder, without suffix)."""
+    """Image name -> its file (the name is the file's path under the stimuli folder, without suffix:
+    ``name`` for MIT1003, ``category/n`` for CAT2000)."""
     recordings: list[fixations.Clicks]
     """Fixations per image and viewer, ``x, y, t_ms`` in pixels of the image file."""
     skipped: list[str] = field(default_factory=list)
@@ -217,9 +220,13 @@ def from_pysaliency(stimuli: Any, recorded: Any, *, source: str = "pysaliency") 
 
     Each fixation ``i`` is on stimulus ``n[i]`` at ``(x[i], y[i])`` pixels
     (pysaliency's convention: x the column, y the row, from 0), seen by
-    subject ``subject[i]`` (``subjects`` in older versions) at time ``t[i]``
-    seconds.  Images are named by their file's stem; viewers ``subject-<k>``.
-    Only stimuli held as files (``stimuli.filenames``) can be scored.
+    subject ``subject[i]`` (``subjects`` in pysaliency 0.2) at time ``t[i]``:
+    seconds for MIT1003; for CAT2000 pysaliency stores the fixation's index
+    there, so ``t_ms`` only orders the fixations.  Images are named by their
+    file's path under the stimuli's common folder, without suffix (``name``
+    for MIT1003, ``Action/001`` for CAT2000, as the readers name them);
+    viewers ``subject-<k>``.  Only stimuli held as files
+    (``stimuli.filenames``) can be scored.
 
     Parameters
     ----------
@@ -249,8 +256,9 @@ def from_pysaliency(stimuli: Any, recorded: Any, *, source: str = "pysaliency") 
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise ValueError("recorded's x and y must be finite")
     t_ms = np.where(np.isfinite(t), t * 1000.0, 0.0)
-    stems = [Path(os.fspath(name)).stem for name in filenames]
-    names = stems if len(set(stems)) == len(stems) else [Path(os.fspath(name)).as_posix() for name in filenames]
+    paths = [Path(os.fspath(name)) for name in filenames]
+    common = Path(os.path.commonpath([str(p.parent) for p in paths])) if paths else Path()
+    names = [p.with_suffix("").relative_to(common).as_posix() for p in paths]
     numbers = np.asarray(columns["n"]).astype(np.int64)
     if len(numbers) and (numbers.min() < 0 or numbers.max() >= len(names)):
         raise ValueError(f"recorded's n must index the {len(names)} stimuli")
@@ -272,11 +280,14 @@ def from_pysaliency(stimuli: Any, recorded: Any, *, source: str = "pysaliency") 
 def load_pysaliency(dataset: str, location: str | os.PathLike[str]) -> EyeTrackingData:
     """Load ``dataset`` through pysaliency (optional), from its cache in ``location`` or downloaded there.
 
-    ``dataset`` is ``"MIT1003"`` or ``"CAT2000_train"``.  pysaliency
-    downloads the data on first use (the network must allow it) and needs
-    MATLAB or Octave to extract the fixations; later calls read its cache.
+    ``dataset`` is ``"MIT1003"`` (the first, central fixation of each
+    viewer dropped, as Judd et al. 2009 do) or ``"CAT2000_train"`` (its
+    version 1.1: repeated fixations removed and MATLAB's one-based pixels
+    made zero-based).  pysaliency downloads the data on first use (the
+    network must allow it) and needs MATLAB or Octave to extract the
+    fixations; later calls read its cache.
     """
-    dataset = check_choice(dataset, tuple(_PYSALIENCY_DATASETS), name="dataset")
+    dataset = check_choice(dataset, _PYSALIENCY_DATASETS, name="dataset")
     if not isinstance(location, (str, os.PathLike)):
         raise TypeError(f"location must be a folder path, got {type(location).__name__}")
     folder = Path(os.fspath(location))
@@ -285,9 +296,13 @@ def load_pysaliency(dataset: str, location: str | os.PathLike[str]) -> EyeTracki
     except ImportError as error:
         raise ImportError(
             "load_pysaliency needs pysaliency, which the course does not install: "
-            "pip install pysaliency 'setuptools<81' (it imports pkg_resources), and MATLAB or Octave for the "
+            "pip install pysaliency 'setuptools<81' (it imports pkg_resources; its AUC also needs 'numpy<2.4'), "
+            "and MATLAB or Octave for the "
             f"first download; or read the data set's own files with read_mit1003/read_cat2000 ({error})") from error
-    stimuli, recorded = getattr(pysaliency, _PYSALIENCY_DATASETS[dataset])(location=str(folder))
+    if dataset == "CAT2000_train":
+        stimuli, recorded = pysaliency.get_cat2000_train(location=str(folder), version="1.1")
+    else:
+        stimuli, recorded = pysaliency.get_mit1003(location=str(folder))
     return from_pysaliency(stimuli, recorded, source=f"{dataset} via pysaliency ({folder})")
 
 
@@ -298,9 +313,11 @@ def score_data(data: EyeTrackingData, out_dir: str | os.PathLike[str] | None = N
 
     Each image is shrunk so that its longer side is at most ``max_side``
     pixels (the course's methods are made for images of a few hundred pixels;
-    CAT2000's are 1920×1080) and its fixations are scaled with it, then
-    rounded to the pixel they fall in.  The default blur is 1/16 of the
-    shorter side of the shrunk image.
+    CAT2000's are 1920×1080; smaller images are left as they are) and its
+    fixations are scaled with it, then rounded to the pixel they fall in.
+    ``sigma`` only blurs the other viewers' fixations of the inter-observer
+    baseline (default 1/16 of the shrunk image's shorter side); AUC-Judd and
+    NSS score each map on the fixated pixels themselves.
 
     Parameters
     ----------

@@ -425,9 +425,10 @@ def score_recordings(
     pictures : mapping of str to ndarray
         The images by name, in the course format (:func:`course_lib.images.load_image`).
     sigma : float or None
-        Blur of the pooled fixations in pixels; default 1/16 of the image's
-        shorter side (about one degree of visual angle, as the MIT
-        benchmark's 35 px at 1024×768).
+        Blur in pixels of the other viewers' fixations in the inter-observer
+        baseline (the methods' maps are scored on the fixated pixels, unblurred);
+        default 1/16 of the image's shorter side (about one degree of visual
+        angle, as the MIT benchmark's 35 px at 1024×768).
     methods : sequence of str or None
         Names in :data:`course_lib.methods.METHODS` (default: all).
 
@@ -563,7 +564,8 @@ def class_dataset(
     out_dir : str or os.PathLike
         Folder to write the three tables to (created).
     sigma : float or None
-        Blur of the pooled fixations in pixels; default 1/16 of the image's
+        Blur in pixels of the other viewers' clicks in the inter-observer
+        baseline (:func:`score_recordings`); default 1/16 of the image's
         shorter side (32 px for the 512 px samples: about one degree of
         visual angle at a laptop's viewing distance, as the MIT benchmark's
         35 px at 1024×768).

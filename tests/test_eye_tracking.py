@@ -280,3 +280,21 @@ def test_the_command_line_scores_a_data_set_and_names_its_flags(mit1003, tmp_pat
     assert "--limit must be an integer >= 1" in capsys.readouterr().err
     assert cli.main(["eye-tracking", "--pysaliency", "MIT1003", "--out", str(out)]) == 1
     assert "--pysaliency needs --location" in capsys.readouterr().err
+
+
+def test_the_command_line_refuses_options_that_would_be_ignored(mit1003, tmp_path, capsys):
+    from course_lib import cli
+
+    assert cli.main(["eye-tracking", "--mit1003", str(mit1003), "--category", "Action"]) == 1
+    assert "--category selects CAT2000 categories" in capsys.readouterr().err
+    assert cli.main(["eye-tracking", "--pysaliency", "MIT1003", "--location", str(tmp_path), "--limit", "3"]) == 1
+    assert "--limit reads part of a data set's own files" in capsys.readouterr().err
+
+
+def test_from_pysaliency_names_images_under_their_common_folder(tmp_path):
+    stimuli = SimpleNamespace(filenames=[str(tmp_path / "Stimuli" / "Action" / "001.jpg"),
+                                         str(tmp_path / "Stimuli" / "Indoor" / "001.jpg")])
+    recorded = SimpleNamespace(x=np.array([1.0, 2.0]), y=np.array([3.0, 4.0]), t=np.array([1.0, 2.0]),
+                               n=np.array([0, 1]), subjects=np.array([0, 0]))
+    data = eye_tracking.from_pysaliency(stimuli, recorded)
+    assert [r.image for r in data.recordings] == ["Action/001", "Indoor/001"]  # as read_cat2000 names them
