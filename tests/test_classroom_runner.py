@@ -60,3 +60,32 @@ def test_grading_stores_no_widget_state_or_figures_and_re_execution_does():
     assert graded == {} and figures[0] == []
     assert any(model["state"].get("value") == 3 for model in re_executed["state"].values())
     assert len(figures[1]) == 1
+
+
+def _kernels_left() -> list[str]:
+    import os
+    import subprocess
+
+    children = subprocess.run(["ps", "-o", "stat=,args=", "--ppid", str(os.getpid())], capture_output=True,
+                              text=True).stdout.splitlines()
+    return [line for line in children if "ipykernel" in line or line.lstrip().startswith("Z")]
+
+
+def test_a_budget_spent_while_the_kernel_starts_leaves_no_kernel():
+    """The notebook's budget may run out at any moment, the kernel's start included (seconds on a
+    loaded machine): whenever it does, no kernel and no zombie is left behind.  Budgets from 0.1 s to
+    2.5 s fall before, during and after the start (it took about 1 s here when a kernel was left)."""
+    import shutil
+
+    from course_lib.classroom import sandbox as sandboxes
+
+    sleeper = new_notebook(cells=[new_code_cell("import time\ntime.sleep(60)")])
+    modes = [None] + ([sandboxes.resolve("bwrap")[0]] if shutil.which("bwrap") and not sandboxes.bwrap_problem()
+                      else [])
+    for chosen in modes:
+        for tenths in range(1, 26, 3):
+            budget = tenths / 10
+            execution = runner.run_coroutine(runner.execute(sleeper, timeout=60, max_output_bytes=1000,
+                                                            notebook_timeout=budget, sandbox=chosen))
+            assert execution.problem == f"the notebook ran longer than {budget:g} s in all and was stopped"
+            assert not _kernels_left(), (budget, chosen, _kernels_left())

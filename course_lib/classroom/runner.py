@@ -439,8 +439,24 @@ async def execute(
                 problem = f"could not run the notebook: {type(error).__name__}: {str(error)[:300]}"
             if not done:
                 problem = f"the notebook ran longer than {budget:g} s in all and was stopped"
+            await _stop_kernel_left(client)
     return Execution(nb, set(client.executed), set(client.timed_out), problem, time.perf_counter() - start,
                      dict(client.cell_seconds), dict(client.replies))
+
+
+async def _stop_kernel_left(client: Any) -> None:
+    """Shut down the kernel of ``client`` if nbclient left one running.
+
+    nbclient shuts its kernel down when the notebook ends, but only once the
+    kernel has started: a budget that runs out while the kernel is starting
+    (a loaded machine takes seconds) cancels the start after the process was
+    launched, and that kernel would run until the grader exits.
+    """
+    manager = getattr(client, "km", None)
+    if manager is None or not manager.has_kernel:
+        return
+    with contextlib.suppress(Exception):  # already gone, or dying: nothing more to do
+        await ensure_async(manager.shutdown_kernel(now=True))
 
 
 def run_coroutine(coroutine: Any) -> Any:
