@@ -117,3 +117,27 @@ def test_the_names_a_test_cell_needs():
         "my_nss", "THRESHOLD"]
     assert pristine.free_names("import numpy as np\nvalue = my_nss(np.ones(2), mask)\nprint(value)") == {
         "my_nss", "mask"}
+
+
+def test_parse_source_survives_cpythons_shared_ast_depth_counter(monkeypatch):
+    """CPython before 3.11.8 can fail a parse with "AST constructor recursion depth mismatch" when two
+    threads parse at once (gh-106905; the grader scores in threads): the course's parse is tried once
+    more on that error, and any other error is left alone."""
+    import ast
+
+    from course_lib.classroom import pristine
+
+    real = ast.parse
+    calls = []
+
+    def flaky(source, *args, **kwargs):
+        calls.append(source)
+        if len(calls) == 1:
+            raise SystemError("AST constructor recursion depth mismatch (before=132, after=182)")
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", flaky)
+    assert ast.dump(pristine.parse_source("x = 1")) == ast.dump(real("x = 1")) and len(calls) == 2
+    monkeypatch.setattr(ast, "parse", lambda *a, **k: (_ for _ in ()).throw(SystemError("other")))
+    with pytest.raises(SystemError, match="other"):
+        pristine.parse_source("x = 1")

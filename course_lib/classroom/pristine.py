@@ -42,6 +42,7 @@ import importlib
 import json
 import math
 import pickle
+import threading
 from typing import Any, Iterable
 
 REQUEST = "course-grader-call"
@@ -80,10 +81,33 @@ def _names(tree: ast.AST) -> tuple[set[str], set[str]]:
     return bound, read
 
 
+_PARSING = threading.Lock()
+
+
+def parse_source(source: str) -> ast.Module:
+    """``ast.parse(source)``, one thread at a time.
+
+    CPython before 3.11.8 and 3.12.1 keeps the depth counter of its AST
+    constructor in state that threads share (gh-106905): two threads parsing
+    at once (the grader scores submissions in a thread pool with
+    ``--scheduler none``) can fail one with ``SystemError: AST constructor
+    recursion depth mismatch`` (seen in the clean-clone CI, Python 3.11.7).
+    The course's own parses take this lock; a parse that still meets the
+    error (a library's parse in another thread) is tried once more.
+    """
+    with _PARSING:
+        try:
+            return ast.parse(source)
+        except SystemError as error:
+            if "recursion depth mismatch" not in str(error):
+                raise
+            return ast.parse(source)
+
+
 def defined_names(source: str) -> list[str]:
     """The top-level names a (solution) cell binds, in order: its functions, classes and variables."""
     try:
-        tree = ast.parse(source)
+        tree = parse_source(source)
     except SyntaxError:
         return []
     found: list[str] = []
@@ -102,7 +126,7 @@ def defined_names(source: str) -> list[str]:
 
 def free_names(source: str) -> set[str]:
     """Names a cell reads that it neither binds nor imports, and that are not builtins."""
-    bound, read = _names(ast.parse(source))
+    bound, read = _names(parse_source(source))
     return read - bound - set(dir(builtins))
 
 

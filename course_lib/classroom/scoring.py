@@ -591,7 +591,7 @@ def _should_define(source: str) -> set[str]:
     later ``NameError`` for one of them is a consequence, not a second mistake.  A cell that does not
     parse (a syntax error, an IPython magic) ran no line, so every identifier in it counts."""
     try:
-        tree = ast.parse(source)
+        tree = pristine.parse_source(source)
     except SyntaxError:
         return set(_IDENTIFIER.findall(source))
     names = set(pristine.defined_names(source))

@@ -64,6 +64,7 @@ from typing import Any, Iterable
 from course_lib.classroom.markup import (
     TEXT_STUB, as_path, grade_id, is_answer, is_solution, is_test, notebook_paths, split_rubric,
 )
+from course_lib.classroom.pristine import parse_source
 from course_lib.classroom.submissions import read_submission
 
 KGRAM = 5
@@ -280,7 +281,7 @@ def _forbidden_functions(cells: list[dict[str, Any]]) -> dict[str, list[str]]:
             found.setdefault(current, [])
         elif is_test(cell) and current is not None:
             try:
-                tree = ast.parse(_cell_source(cell))
+                tree = parse_source(_cell_source(cell))
             except SyntaxError:
                 continue
             modules = {}
@@ -308,7 +309,7 @@ def function_source(qualified: str) -> str | None:
         try:
             spec = importlib.util.find_spec(f"course_lib.{module}")
             text = Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else None
-            _MODULE_TREES[module] = (text, ast.parse(text)) if text else None
+            _MODULE_TREES[module] = (text, parse_source(text)) if text else None
         except (ImportError, OSError, SyntaxError, ValueError):
             _MODULE_TREES[module] = None
     entry = _MODULE_TREES[module]

@@ -90,7 +90,7 @@ def _imports(cells: list[NotebookNode]) -> str:
         if cell.cell_type != "code" or is_test(cell) or is_solution(cell):
             continue
         try:
-            tree = ast.parse(cell.source)
+            tree = pristine.parse_source(cell.source)
         except SyntaxError:
             continue
         lines.extend(ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom)))
