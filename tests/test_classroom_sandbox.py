@@ -68,3 +68,19 @@ def test_the_kernel_runs_unprivileged_where_bubblewrap_is_usable():
         pytest.skip(sandbox.bwrap_problem())
     # the probe ran the sandbox's own options and checked uid 65534 and no effective capability
     assert sandbox.resolve("bwrap")[0] is not None
+
+
+def test_a_clone_on_pythonpath_stays_out_of_the_sandbox(monkeypatch, tmp_path):
+    """PYTHONPATH=<the clone> (or a folder above it) must not bind the clone: its .git holds the solutions'
+    history and notebooks/ the instructor notebooks.  Only course_lib itself is bound; another folder on
+    PYTHONPATH still is."""
+    import os
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(sandbox.__file__)))
+    clone = os.path.dirname(package)
+    elsewhere = tmp_path / "site"
+    elsewhere.mkdir()
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([clone, os.path.dirname(clone), str(elsewhere)]))
+    paths = sandbox.python_paths()
+    assert package in paths and str(elsewhere) in paths
+    assert not any(path == clone or clone.startswith(path + os.sep) for path in paths), paths

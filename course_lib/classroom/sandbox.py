@@ -144,17 +144,19 @@ def python_paths() -> list[str]:
 
     A kernel runs the grader's own interpreter (the kernel spec names it), so
     these are read off this one: ``sys.prefix``, ``sys.base_prefix``, the
-    executable's folder (as given and resolved), every ``sys.path`` entry
-    outside the course's clone, and the ``course_lib`` package folder itself
+    executable's folder (as given and resolved), every ``sys.path`` and
+    ``PYTHONPATH`` entry outside the course's clone (and not above it), and
+    the ``course_lib`` package folder itself
     (not the clone around it: no ``.git``, no notebooks).  Nested folders are
     dropped, parents kept.
     """
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     clone = os.path.dirname(package)
     candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(sys.executable),
-                  os.path.dirname(os.path.realpath(sys.executable)), package,
-                  *os.environ.get("PYTHONPATH", "").split(os.pathsep)]
-    for entry in sys.path:
+                  os.path.dirname(os.path.realpath(sys.executable)), package]
+    # PYTHONPATH as sys.path: an instructor who puts the clone on it must not hand the kernels its .git
+    # (solutions in the history) and its instructor notebooks
+    for entry in [*sys.path, *os.environ.get("PYTHONPATH", "").split(os.pathsep)]:
         if entry and not _within(os.path.abspath(entry), clone) and not _within(clone, os.path.abspath(entry)):
             candidates.append(entry)
     paths: set[str] = set()
