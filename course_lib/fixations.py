@@ -402,6 +402,19 @@ class ClassDataset:
     """Files and images left out, with the reason."""
 
 
+def _chosen_methods(methods: Sequence[str] | None) -> list[str]:
+    """The names of ``methods`` (default: every method of :data:`course_lib.methods.METHODS`), checked."""
+    from course_lib.methods import METHODS
+
+    if methods is not None and (isinstance(methods, str) or not isinstance(methods, Iterable)):
+        raise TypeError(f"methods must be a sequence of method names, got {type(methods).__name__}")
+    chosen = list(METHODS) if methods is None else list(methods)
+    unknown = [name for name in chosen if not isinstance(name, str) or name not in METHODS]
+    if unknown:
+        raise ValueError(f"methods must be names in {sorted(METHODS)}, got {unknown!r}")
+    return chosen
+
+
 def score_recordings(
     recordings: Iterable[Clicks],
     pictures: Mapping[str, npt.ArrayLike],
@@ -441,12 +454,7 @@ def score_recordings(
     """
     from course_lib.methods import METHODS
 
-    if methods is not None and (isinstance(methods, str) or not isinstance(methods, Iterable)):
-        raise TypeError(f"methods must be a sequence of method names, got {type(methods).__name__}")
-    chosen = list(METHODS) if methods is None else list(methods)
-    unknown = [name for name in chosen if not isinstance(name, str) or name not in METHODS]
-    if unknown:
-        raise ValueError(f"methods must be names in {sorted(METHODS)}, got {unknown!r}")
+    chosen = _chosen_methods(methods)
     if sigma is not None:
         sigma = check_positive(sigma, name="sigma")
     if not isinstance(pictures, Mapping):
@@ -579,14 +587,13 @@ def class_dataset(
     ClassDataset
     """
     from course_lib import images
-    from course_lib.methods import METHODS, resolve_method
 
     source = Path(os.fspath(submissions_dir))
     if not source.is_dir():
         raise ValueError(f"submissions_dir must be an existing folder, got {str(source)!r}")
     if not isinstance(keep_names, bool):
         raise TypeError(f"keep_names must be True or False, got {keep_names!r}")
-    chosen = list(METHODS) if methods is None else [name for name in methods if resolve_method(name)]
+    chosen = _chosen_methods(methods)  # checked before any file is read
     if sigma is not None:
         check_positive(sigma, name="sigma")
     students = sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
